@@ -1,0 +1,47 @@
+"""Outputs of the flag command: flags.csv and summary.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import privacy, rules
+from .records import LoadReport
+
+
+def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
+    """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases."""
+    flagged_rows = int(flags["row"].nunique())
+    out = {
+        "rows_read": report.rows_read,
+        "rows_clean": report.rows_read - flagged_rows,
+        "rows_flagged": flagged_rows,
+        **rules.flag_counts(flags),
+        "cases": int(len(rules.cases(flags))),
+        "documents_checked": report.documents_checked,
+        "source": report.source,
+        "format": report.file_format,
+        "encoding": report.encoding,
+        "absent_optional_columns": report.absent_optional,
+        "notes": report.notes,
+    }
+    return out
+
+
+def flags_for_csv(flags: pd.DataFrame) -> pd.DataFrame:
+    """flags.csv content: person keys masked (application_id is the join key back to the source)."""
+    out = flags.copy()
+    out["person_key"] = privacy.mask_ids(out["person_key"])
+    return out
+
+
+def write_outputs(out_dir: str | Path, report: LoadReport, flags: pd.DataFrame) -> dict:
+    """Write flags.csv and summary.json into out_dir (created, files overwritten); return the summary."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    flags_for_csv(flags).to_csv(out_dir / "flags.csv", index=False, encoding="utf-8")
+    result = summary(report, flags)
+    (out_dir / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return result

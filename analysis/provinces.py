@@ -1,0 +1,109 @@
+"""GB/T 2260 province-level divisions: codes, Chinese names and the aliases analysts' exports use."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# code, full Chinese name, short Chinese name, English/pinyin names (first is the display name)
+_PROVINCES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("11", "北京市", "北京", ("Beijing",)),
+    ("12", "天津市", "天津", ("Tianjin",)),
+    ("13", "河北省", "河北", ("Hebei",)),
+    ("14", "山西省", "山西", ("Shanxi",)),
+    ("15", "内蒙古自治区", "内蒙古", ("Inner Mongolia", "Nei Mongol", "Neimenggu", "Nei Menggu")),
+    ("21", "辽宁省", "辽宁", ("Liaoning",)),
+    ("22", "吉林省", "吉林", ("Jilin",)),
+    ("23", "黑龙江省", "黑龙江", ("Heilongjiang",)),
+    ("31", "上海市", "上海", ("Shanghai",)),
+    ("32", "江苏省", "江苏", ("Jiangsu",)),
+    ("33", "浙江省", "浙江", ("Zhejiang",)),
+    ("34", "安徽省", "安徽", ("Anhui",)),
+    ("35", "福建省", "福建", ("Fujian",)),
+    ("36", "江西省", "江西", ("Jiangxi",)),
+    ("37", "山东省", "山东", ("Shandong",)),
+    ("41", "河南省", "河南", ("Henan",)),
+    ("42", "湖北省", "湖北", ("Hubei",)),
+    ("43", "湖南省", "湖南", ("Hunan",)),
+    ("44", "广东省", "广东", ("Guangdong",)),
+    ("45", "广西壮族自治区", "广西", ("Guangxi", "Guangxi Zhuang")),
+    ("46", "海南省", "海南", ("Hainan",)),
+    ("50", "重庆市", "重庆", ("Chongqing",)),
+    ("51", "四川省", "四川", ("Sichuan",)),
+    ("52", "贵州省", "贵州", ("Guizhou",)),
+    ("53", "云南省", "云南", ("Yunnan",)),
+    ("54", "西藏自治区", "西藏", ("Tibet", "Xizang")),
+    ("61", "陕西省", "陕西", ("Shaanxi",)),
+    ("62", "甘肃省", "甘肃", ("Gansu",)),
+    ("63", "青海省", "青海", ("Qinghai",)),
+    ("64", "宁夏回族自治区", "宁夏", ("Ningxia", "Ningxia Hui")),
+    ("65", "新疆维吾尔自治区", "新疆", ("Xinjiang", "Xinjiang Uygur", "Xinjiang Uyghur")),
+    ("71", "台湾省", "台湾", ("Taiwan",)),
+    ("81", "香港特别行政区", "香港", ("Hong Kong", "Xianggang", "HKSAR")),
+    ("82", "澳门特别行政区", "澳门", ("Macau", "Macao", "Aomen")),
+]
+
+PROVINCES = pd.DataFrame(
+    [(c, full, short, names[0]) for c, full, short, names in _PROVINCES],
+    columns=["code", "name_zh", "short_zh", "name_en"],
+)
+CODES: frozenset[str] = frozenset(PROVINCES["code"])
+SHORT_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["short_zh"]))
+FULL_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_zh"]))
+ENGLISH_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_en"]))
+
+# First two digits an ID number may start with: the province-level codes, plus 83
+# (residence permits of Taiwan residents, GB 11643 usage).
+ID_PREFIXES: frozenset[str] = CODES | {"83"}
+
+_ENGLISH_SUFFIXES = re.compile(
+    r"(province|municipality|autonomousregion|specialadministrativeregion|sar|sheng|shi|zizhiqu)$"
+)
+
+
+def _english_key(text: str) -> str:
+    key = re.sub(r"[\s\-'’.]", "", text.lower())
+    return _ENGLISH_SUFFIXES.sub("", key) or key
+
+
+def _build_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for code, full, short, names in _PROVINCES:
+        lookup[code] = code
+        lookup[code + "0000"] = code
+        lookup[full] = code
+        lookup[short] = code
+        for name in names:
+            lookup[_english_key(name)] = code
+    return lookup
+
+
+_LOOKUP = _build_lookup()
+
+
+def _lookup_one(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+\.0+", text):  # a code that went through a spreadsheet number cell
+        text = text.split(".")[0]
+    hit = _LOOKUP.get(text) or _LOOKUP.get(text.replace(" ", ""))
+    if hit:
+        return hit
+    return _LOOKUP.get(_english_key(text))
+
+
+def province_codes(values: pd.Series) -> pd.Series:
+    """Map province values (codes, Chinese or English names) to two-digit codes; unknown or empty -> NA."""
+    text = values.astype("str").fillna("")
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    mapped = pd.array([_lookup_one(u) for u in uniques], dtype="str")
+    return pd.Series(mapped.take(codes), index=values.index, name="province_code")
+
+
+def label(code: str, english: bool = False) -> str:
+    """A province as people read it: short Chinese name (optionally with the English name)."""
+    if code not in SHORT_NAME:
+        return str(code)
+    return f"{SHORT_NAME[code]} {ENGLISH_NAME[code]}" if english else SHORT_NAME[code]

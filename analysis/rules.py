@@ -1,0 +1,195 @@
+"""The flags of domain-rules.md, vectorized: row-level checks and the person-level overlap rules.
+
+Every rule is a property of one person's applications, so the same functions run on a whole
+frame or per partition after records are partitioned by person key (see distributed use).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import provinces
+
+FLAGS = [
+    "invalid_record",
+    "invalid_id",
+    "duplicate_card",
+    "cross_province_conflict",
+    "incomplete_documents",
+]
+FLAG_COLUMNS = ["application_id", "flag", "person_key", "province_code", "conflicts_with", "detail", "row"]
+
+
+def document_problems(records: pd.DataFrame) -> pd.Series:
+    """Why a row's documents are incomplete ('; '-joined reasons), NA where they are complete."""
+    reasons = pd.Series(pd.NA, index=records.index, dtype="str")
+    no_copy = ~records["id_copy"]
+    no_register = ~records["has_second_gen_id"] & ~records["household_register_copy"]
+    category = records["special_category"]
+    no_special = category.notna() & ~records["special_documents"]
+    parts = [
+        (no_copy, pd.Series("no copy of the ID card", index=records.index, dtype="str")),
+        (
+            no_register,
+            pd.Series("no second-generation ID card and no household-register copy", index=records.index, dtype="str"),
+        ),
+        (no_special, "no special documents for category '" + category.fillna("") + "'"),
+    ]
+    for mask, text in parts:
+        mask = mask.fillna(False).astype(bool)
+        reasons = reasons.where(~mask, reasons.fillna("").str.cat(text, sep="; ").str.lstrip("; "))
+    note = records["document_note"]
+    flagged = reasons.notna()
+    return reasons.where(~(flagged & note.notna()), reasons + " (" + note.fillna("") + ")")
+
+
+def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFrame]:
+    out = []
+    for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
+        hit = reason.notna()
+        out.append(records.loc[hit, ["application_id", "person_key", "province_code", "row"]].assign(flag=flag, detail=reason[hit]))
+    if check_documents:
+        docs = document_problems(records)
+        hit = docs.notna()
+        out.append(
+            records.loc[hit, ["application_id", "person_key", "province_code", "row"]].assign(
+                flag="incomplete_documents", detail=docs[hit]
+            )
+        )
+    return out
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
+    """For usable rows: the earliest live earlier application of the same person, per province side.
+
+    Returns, indexed like the usable rows, `same_at` and `other_at` (index labels of the earliest
+    earlier application live at this one, in the same / another province; -1 for none).
+
+    Method (no self-join, no per-person loop): within (person, province) in application order,
+    the running maximum of cancelled_on is non-decreasing, so the first earlier application still
+    live at date t is found by binary search for the first running maximum above t.
+    """
+    usable = records["record_problem"].isna() & records["id_problem"].isna()
+    v = records.loc[usable, ["person_key", "province_code", "applied_on", "cancelled_on", "application_id"]]
+    n = len(v)
+    if n == 0:
+        return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
+
+    # Application order: (person, applied_on, application_id).
+    v = v.sort_values(["person_key", "applied_on", "application_id"], kind="stable")
+    order = np.arange(n, dtype=np.int64)
+    applied = _days(v["applied_on"])
+    cancelled_raw = v["cancelled_on"]
+    lo = applied.min()
+    span = int(max(applied.max(), _days(cancelled_raw.dropna()).max() if cancelled_raw.notna().any() else lo) - lo) + 2
+    never = span - 1  # "live for ever" sorts above every real date
+    cancelled = np.where(cancelled_raw.isna(), never + lo, _days(cancelled_raw.fillna(pd.Timestamp("1970-01-01"))))
+    applied_rel = applied - lo
+    cancelled_rel = cancelled - lo
+
+    # Group id of (person, province) pairs, then rows sorted by (pair, order).
+    pair_codes, pairs = pd.factorize(
+        pd.MultiIndex.from_arrays([v["person_key"].to_numpy(), v["province_code"].to_numpy()]), sort=True
+    )
+    by_pair = np.lexsort((order, pair_codes))
+    pair_sorted = pair_codes[by_pair]
+    running_max = (
+        pd.Series(cancelled_rel[by_pair]).groupby(pair_sorted).cummax().to_numpy()
+    )
+    keys = pair_sorted.astype(np.int64) * span + running_max
+    order_sorted = order[by_pair]
+
+    def earliest_live(pair: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Order position of the first application in `pair` live after day `at`, or n (none)."""
+        pos = np.searchsorted(keys, pair.astype(np.int64) * span + at, side="right")
+        found = pos < n
+        found[found] &= pair_sorted[pos[found]] == pair[found]
+        result = np.full(len(pair), n, dtype=np.int64)
+        result[found] = order_sorted[pos[found]]
+        return result
+
+    same = earliest_live(pair_codes, applied_rel)
+    same = np.where(same < order, same, n)
+
+    # Other provinces: one probe per (application, other province of the same person).
+    persons, person_keys = pd.factorize(v["person_key"].to_numpy(), sort=True)
+    pair_person = np.searchsorted(person_keys, pairs.get_level_values(0).to_numpy())
+    provinces_per_person = np.bincount(pair_person, minlength=persons.max() + 1)
+    multi = provinces_per_person[persons] > 1
+    other = np.full(n, n, dtype=np.int64)
+    if multi.any():
+        rows = np.flatnonzero(multi)
+        probes = pd.DataFrame({"row": rows, "person": persons[rows]}).merge(
+            pd.DataFrame({"person": pair_person, "pair": np.arange(len(pairs))}), on="person"
+        )
+        probes = probes[probes["pair"].to_numpy() != pair_codes[probes["row"].to_numpy()]]
+        r = probes["row"].to_numpy()
+        hit = earliest_live(probes["pair"].to_numpy(), applied_rel[r])
+        hit = np.where(hit < order[r], hit, n)
+        np.minimum.at(other, r, hit)
+
+    labels = np.append(v.index.to_numpy(), -1)
+    return pd.DataFrame({"same_at": labels[same], "other_at": labels[other]}, index=v.index)
+
+
+def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
+    overlaps = find_overlaps(records)
+    out = []
+    cross = overlaps["other_at"] >= 0
+    dup = ~cross & (overlaps["same_at"] >= 0)
+    for flag, mask, column in [
+        ("cross_province_conflict", cross, "other_at"),
+        ("duplicate_card", dup, "same_at"),
+    ]:
+        at = overlaps.loc[mask, column].to_numpy()
+        rows = records.loc[mask[mask].index]
+        earlier = records.loc[at]
+        where = earlier["province_code"].map(provinces.SHORT_NAME).fillna("") + " " + earlier["province_code"].fillna("")
+        detail = (
+            "card application "
+            + earlier["application_id"].to_numpy()
+            + " of "
+            + earlier["applied_on"].dt.strftime("%Y-%m-%d").to_numpy()
+            + " in "
+            + where.to_numpy()
+            + " is still live ("
+            + earlier["cancelled_on"].dt.strftime("cancelled %Y-%m-%d").fillna("never cancelled").to_numpy()
+            + ")"
+        )
+        detail = np.asarray(detail)
+        out.append(
+            rows[["application_id", "person_key", "province_code", "row"]].assign(
+                flag=flag, conflicts_with=earlier["application_id"].to_numpy(), detail=detail
+            )
+        )
+    return out
+
+
+def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
+    """All flags, one row per (application, flag), ordered by input row then flag."""
+    parts = _row_flags(records, check_documents) + _overlap_flags(records)
+    flags = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
+    for column in FLAG_COLUMNS:
+        if column not in flags.columns:
+            flags[column] = pd.NA
+    flags["flag"] = pd.Categorical(flags["flag"], categories=FLAGS)
+    flags = flags.sort_values(["row", "flag"], kind="stable").reset_index(drop=True)
+    flags["flag"] = flags["flag"].astype("str")
+    flags["row"] = flags["row"].astype("int64")
+    return flags[FLAG_COLUMNS]
+
+
+def flag_counts(flags: pd.DataFrame) -> dict[str, int]:
+    """Number of flagged applications per flag, every flag listed."""
+    counts = flags["flag"].value_counts()
+    return {flag: int(counts.get(flag, 0)) for flag in FLAGS}
+
+
+def cases(flags: pd.DataFrame) -> pd.Index:
+    """Person keys with at least one flagged application (a row without a valid key is no case)."""
+    return pd.Index(flags["person_key"].dropna().unique(), name="person_key")
