@@ -1,0 +1,68 @@
+"""Guards nbval cannot give: notebooks executed top to bottom, with outputs, thin, and free of personal data."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis.privacy import find_full_ids
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def cells(path, kind="code"):
+    return [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == kind]
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["01-load-and-validate.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_top_to_bottom(path):
+    counts = [c["execution_count"] for c in cells(path)]
+    assert counts == list(range(1, len(counts) + 1))
+
+
+SILENT = ("import ", "from ", "#", "pd.set_option", "plt.close", "warnings.")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_that_show_something_have_outputs(path):
+    for cell in cells(path):
+        source = "".join(cell["source"]).strip()
+        last = source.splitlines()[-1] if source else ""
+        if last.startswith("plt.show()"):
+            assert any("image/png" in o.get("data", {}) for o in cell["outputs"]), f"no chart stored: {source[:60]}"
+        elif last and not last.startswith(SILENT) and "=" not in last.split("(")[0] and not last.endswith(":"):
+            assert cell["outputs"], f"no output stored for: {last}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_errors_no_stderr_no_full_id_numbers(path):
+    for cell in cells(path):
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error"
+            assert out.get("name") != "stderr", "".join(out.get("text", ""))
+        assert find_full_ids(json.dumps(cell["outputs"], ensure_ascii=False)) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_thin_and_parameterized(path):
+    code = cells(path)
+    assert len(code) <= 16
+    assert all("def " not in "".join(c["source"]) and "class " not in "".join(c["source"]) for c in code)
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    headings = [("".join(c["source"]).splitlines() or [""])[0] for c in cells(path, "markdown")]
+    for section in ["## Overview", "## Inputs", "## Set-up", "## Summary", "## What to do next", "## Sources"]:
+        assert any(h.startswith(section) or section in "".join(h) for h in headings) or any(
+            section in "".join(c["source"]) for c in cells(path, "markdown")
+        ), section
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_absolute_paths_in_outputs(path):
+    text = json.dumps([c["outputs"] for c in cells(path)], ensure_ascii=False)
+    for marker in ["/work/", "/home/", "/tmp/", "/root/", "site-packages"]:
+        assert marker not in text

@@ -1,0 +1,24 @@
+"""Masking: what notebooks and reports show."""
+
+import pandas as pd
+
+from analysis.privacy import find_full_ids, mask_frame, mask_ids, mask_names
+
+
+def test_mask_ids():
+    got = mask_ids(pd.Series(["11010519491231002X", "130503670401001", "abc", None], dtype="str")).tolist()
+    assert got[:3] == ["110105********002X", "130503*****1001", "***"]
+    assert pd.isna(got[3])
+
+
+def test_mask_names():
+    assert mask_names(pd.Series(["张三", "欧阳修文", "A"], dtype="str")).tolist() == ["张*", "欧***", "A*"]
+
+
+def test_mask_frame_masks_id_and_name_columns_only():
+    frame = pd.DataFrame({"id_number": ["11010519491231002X"], "person_key": ["11010519491231002X"],
+                          "name": ["张三"], "province": ["广东"]})
+    masked = mask_frame(frame)
+    assert masked.iloc[0].tolist() == ["110105********002X", "110105********002X", "张*", "广东"]
+    assert find_full_ids(masked.to_csv()) == []
+    assert find_full_ids(frame.to_csv()) == ["11010519491231002X", "11010519491231002X"]

@@ -1,0 +1,67 @@
+"""The bundled sample: flags equal the planted answers, in every format, and the file is reproducible."""
+
+import pandas as pd
+import pytest
+
+from analysis import config
+from analysis.records import load_applications
+from analysis.rules import flag_applications
+from analysis.sample import generate, write_sample
+
+from .conftest import write
+
+
+def as_set(flags: pd.DataFrame) -> list:
+    cols = ["application_id", "flag", "conflicts_with"]
+    return sorted(map(tuple, flags[cols].fillna("").astype(str).to_numpy().tolist()))
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return as_set(pd.read_csv(config.SAMPLE_EXPECTED_FLAGS, dtype=str, keep_default_na=False))
+
+
+def test_committed_sample_gets_exactly_the_planted_flags(expected):
+    loaded = load_applications(config.SAMPLE_APPLICATIONS)
+    flags = flag_applications(loaded.frame)
+    assert loaded.report.rows_read == len(pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str))
+    assert as_set(flags) == expected
+
+
+def test_sample_has_every_flag_of_the_contract(expected):
+    kinds = {flag for _, flag, _ in expected}
+    assert kinds == {"invalid_record", "invalid_id", "duplicate_card", "cross_province_conflict", "incomplete_documents"}
+    assert sum(1 for e in expected if e[1] == "cross_province_conflict") > 100
+
+
+@pytest.mark.parametrize("kind", ["gb18030", "parquet"])
+def test_sample_in_other_formats_gets_the_same_flags(tmp_path, expected, kind):
+    frame = pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    suffix = "csv" if kind == "gb18030" else kind
+    path = write(frame, tmp_path / f"sample.{suffix}", kind)
+    loaded = load_applications(path)
+    assert loaded.report.rows_read == len(frame)
+    assert as_set(flag_applications(loaded.frame)) == expected
+
+
+def test_committed_sample_is_what_the_generator_writes(tmp_path):
+    write_sample(tmp_path)
+    for name in ["applications.csv", "expected_flags.csv"]:
+        assert (tmp_path / name).read_bytes() == (config.SAMPLE_DIR / name).read_bytes(), name
+
+
+def test_generator_is_seeded_and_scales():
+    a, ea = generate(persons=500, seed=1)
+    b, eb = generate(persons=500, seed=1)
+    c, _ = generate(persons=500, seed=2)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(ea, eb)
+    assert not a["id_number"].equals(c["id_number"])
+    assert 500 < len(a) < 700
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_generated_expectations_hold_for_another_seed(tmp_path, kind):
+    frame, expected = generate(persons=3000, seed=7)
+    path = write(frame, tmp_path / f"s.{kind}", kind, chinese=kind == "xlsx")
+    assert as_set(flag_applications(load_applications(path).frame)) == as_set(expected)
