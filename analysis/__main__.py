@@ -35,8 +35,8 @@ def _sample(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    index = build_report(args.input, args.out)
-    print(f"report written: {config.display_path(index)}")
+    build_report(args.input, args.out)
+    print(f"report written: {Path(args.out) / 'index.html'}")
     return 0
 
 

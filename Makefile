@@ -1,0 +1,50 @@
+# Card application checks: one-command set-up, report and tests. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+DATA ?= data/sample/applications.csv
+OUT ?= reports
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.DEFAULT_GOAL := help
+.PHONY: help install report flag test notebooks lab sample lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip install -q --python $(PY) -r requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv (when missing) and install the pinned stack
+
+report: $(STAMP) ## the main job on DATA (default: the bundled sample): flags, summary and HTML reports in OUT
+	$(PY) -m analysis report $(DATA) --out $(OUT)
+
+flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT
+	$(PY) -m analysis flag $(DATA) --out $(OUT)
+
+test: $(STAMP) ## unit tests and strict nbval over every notebook, in one pytest run
+	$(PY) -m pytest
+
+notebooks: $(STAMP) ## re-execute every notebook in place (their stored outputs are part of the product)
+	cd notebooks && for nb in *.ipynb; do ../$(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --inplace "$$nb" || exit 1; done
+
+lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
+
+sample: $(STAMP) ## regenerate the synthetic sample in data/sample (seeded: same files every time)
+	$(PY) -m analysis sample
+
+lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (then commit it)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+
+clean: ## remove generated reports
+	rm -rf $(OUT)
