@@ -1,0 +1,100 @@
+"""Notebook 04: its stored outputs are complete, and it runs through papermill on an analyst's own ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+
+from analysis.config import NOTEBOOKS_DIR
+
+NOTEBOOK = NOTEBOOKS_DIR / "04-article-64-funds.ipynb"
+
+# A small ledger an analyst might keep: national rows for both years, provinces for work injury in 2015.
+ROWS = [
+    (2014, "", "pension", 300, 250, 900),
+    (2014, "", "medical", 120, 100, 200),
+    (2014, "", "work_injury", 9, 6, 20),
+    (2014, "", "unemployment", 14, 7, 40),
+    (2014, "", "maternity", 6, 5, 8),
+    (2015, "", "pension", 330, 280, 950),
+    (2015, "", "medical", 130, 110, 220),
+    (2015, "", "work_injury", 10, 7, 23),
+    (2015, "", "unemployment", 15, 8, 47),
+    (2015, "", "maternity", 7, 5, 10),
+    (2015, "广东", "work_injury", 6, 4, 15),
+    (2015, "江苏", "work_injury", 4, 3, 8),
+]
+
+
+def _code_cells(nb: nbformat.NotebookNode) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _text(cell) -> str:
+    return "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+def _run(tmp_path: Path, ledger: Path, **params) -> nbformat.NotebookNode:
+    out = tmp_path / "04-out.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOK), str(out), parameters={"LEDGER": str(ledger), **params},
+        cwd=str(NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False,
+    )
+    return nbformat.read(out, as_version=4)
+
+
+def test_stored_outputs_are_complete():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = _code_cells(nb)
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run all cells in order, then commit"
+    assert len(code) <= 15
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert not any("def " in c.source or c.source.rstrip().endswith(";") for c in code)
+    for cell in code[2:]:  # after the parameters and imports cells every cell shows something
+        assert cell.outputs, cell.source
+        assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], cell.source
+        if "plt.show()" in cell.source:
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("## ")]
+    for name in ("Overview", "Inputs", "Set-up", "Summary", "What to do next", "Sources"):
+        assert f"## {name}" in headings
+
+
+def test_runs_on_an_own_ledger_and_shows_its_totals(tmp_path):
+    ledger = tmp_path / "my-fund-ledger.csv"
+    frame = pd.DataFrame(ROWS, columns=["year", "province", "fund", "revenue", "expenditure", "balance"])
+    frame.to_csv(ledger, index=False, encoding="utf-8")
+    nb = _run(tmp_path, ledger, YEAR_ALL_FUNDS=2015, PROVINCE_YEAR=2015)
+
+    # by hand: the 2015 national rows (the provinces' work-injury rows are already inside the national one)
+    national_2015 = [r for r in ROWS if r[0] == 2015 and r[1] == ""]
+    expected = {m: float(sum(r[3 + i] for r in national_2015)) for i, m in enumerate(["revenue", "expenditure", "balance"])}
+    totals = next(c for c in _code_cells(nb) if "summary-totals" in c.metadata.get("tags", []))
+    shown = _text(totals)
+    for value in expected.values():
+        assert f"{value:.1f}" in shown, (value, shown)
+    assert "2015" in shown
+
+    code = _code_cells(nb)
+    assert "Ledger: my-fund-ledger.csv" in _text(next(c for c in code if "open_ledger" in c.source))
+    assert not [o for c in code for o in c.outputs if o.get("name") == "stderr" or o.output_type == "error"]
+    charts = [c for c in code if "plt.show()" in c.source]
+    assert charts and all(any("image/png" in o.get("data", {}) for o in c.outputs) for c in charts)
+    coverage = _text(next(c for c in code if "province_coverage" in c.source))
+    assert "广东" not in coverage.split("work_injury")[1].splitlines()[0]  # no work-injury province missing
+
+
+def test_a_bad_ledger_stops_with_one_line(tmp_path):
+    ledger = tmp_path / "bad.xlsx"
+    frame = pd.DataFrame(ROWS, columns=["year", "province", "fund", "revenue", "expenditure", "balance"])
+    frame.loc[2, "fund"] = "housing"
+    frame.to_excel(ledger, index=False)
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        _run(tmp_path, ledger)
+    assert err.value.ename == "LedgerError"
+    assert "bad.xlsx: column 'fund': unknown fund in row 4 ('housing')" in err.value.evalue
+    assert len(err.value.traceback) == 1  # the message alone, no stack
