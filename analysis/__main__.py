@@ -17,6 +17,10 @@ def _flag(args: argparse.Namespace) -> int:
     records = load_applications(args.input)
     flags = flag_applications(records.frame, check_documents=records.report.documents_checked)
     result = write_outputs(args.out, records.report, flags)
+    if args.workbook:
+        from .workbook import write_workbook
+
+        write_workbook(args.workbook, records.frame, flags, masked=args.mask_workbook)
     counts = ", ".join(f"{k} {result[k]}" for k in ("invalid_record", "invalid_id", "duplicate_card",
                                                     "cross_province_conflict", "incomplete_documents"))
     print(f"{result['rows_read']} rows read, {result['rows_clean']} clean; {counts}; {result['cases']} cases -> {args.out}")
@@ -48,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("flag", help="flag applications in a CSV/.xlsx/Parquet file")
     p.add_argument("input", help="application records (.csv, .xlsx, .parquet)")
     p.add_argument("--out", required=True, help="output folder for flags.csv and summary.json")
+    p.add_argument("--workbook", metavar="FILE.xlsx", help="also write the case workbook (full ID numbers)")
+    p.add_argument("--mask-workbook", action="store_true", help="mask ID numbers and names in the workbook too")
     p.set_defaults(run=_flag)
 
     p = sub.add_parser("sample", help="write the seeded synthetic sample and its expected flags")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import matplotlib.pyplot as plt
@@ -44,17 +45,95 @@ def use_cjk_style() -> None:
     _STYLE_APPLIED = True
 
 
-def applications_by_province(counts: pd.DataFrame, title: str = "按省份统计的申领数 Applications by province") -> plt.Figure:
-    """Horizontal bars of usable applications per province, Chinese names on the axis."""
+def province_bars(table: pd.DataFrame, column: str, title: str, xlabel: str) -> plt.Figure:
+    """Horizontal bars of one count per province (index: code, column `province`: Chinese name)."""
     use_cjk_style()
-    data = counts.sort_values("applications")
-    fig, ax = plt.subplots(figsize=(9, max(4, 0.28 * len(data) + 1)))
-    ax.barh(data["province"] + " " + data.index, data["applications"], color="#3b6ea5")
+    data = table.sort_values(column)
+    fig, ax = plt.subplots(figsize=(9, max(3.5, 0.28 * len(data) + 1.2)))
+    ax.barh(data["province"] + " " + data.index.astype(str), data[column], color="#3b6ea5")
     ax.set_title(title)
-    ax.set_xlabel("申领数（件） applications")
-    ax.set_ylabel("参保省份 province")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("省份 province")
     ax.grid(axis="y", visible=False)
-    for y, value in enumerate(data["applications"]):
+    for y, value in enumerate(data[column]):
         ax.text(value, y, f" {value:,}", va="center", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def applications_by_province(counts: pd.DataFrame) -> plt.Figure:
+    """Usable applications per province."""
+    return province_bars(counts, "applications", "按省份统计的申领数 Applications by province",
+                         "申领数（件） applications")
+
+
+def flagged_per_year(table: pd.DataFrame, title: str) -> plt.Figure:
+    """Flagged applications per year of application (bars) and per 1,000 applications (line)."""
+    use_cjk_style()
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    years = table.index.astype(int)
+    ax.bar(years, table["flagged"], color="#c0504d", label="flagged applications 标记申领数")
+    ax.set_xlabel("申领年份 year of application")
+    ax.set_ylabel("标记申领数（件） flagged applications")
+    ax.set_xticks(years)
+    ax.tick_params(axis="x", labelrotation=45)
+    rate = ax.twinx()
+    rate.plot(years, table["per 1,000"], color="#1f4e79", marker="o", label="per 1,000 applications 每千件")
+    rate.set_ylabel("每千件申领 per 1,000 applications")
+    rate.grid(False)
+    rate.spines["right"].set_visible(True)
+    handles = ax.get_legend_handles_labels()[0] + rate.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def origin_destination_heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
+    """Heat map of conflicts: rows are the provinces of the live cards, columns where people applied."""
+    use_cjk_style()
+    fig, ax = plt.subplots(figsize=(max(7, 0.42 * matrix.shape[1] + 3), max(5, 0.36 * matrix.shape[0] + 2)))
+    image = ax.imshow(matrix.to_numpy(), cmap="OrRd", aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=60, ha="right")
+    ax.set_yticks(range(matrix.shape[0]), matrix.index)
+    ax.set_xlabel(matrix.columns.name or "destination")
+    ax.set_ylabel(matrix.index.name or "origin")
+    ax.grid(False)
+    top = matrix.to_numpy().max() if matrix.size else 0
+    for (y, x), value in np.ndenumerate(matrix.to_numpy()):
+        if value:
+            ax.text(x, y, str(value), ha="center", va="center", fontsize=7,
+                    color="white" if value > 0.6 * top else "black")
+    fig.colorbar(image, ax=ax, label="冲突申领数（件） conflicts")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.Figure:
+    """One lane per application, grouped by person: each card from applied_on to cancelled_on (or `as_of`)."""
+    use_cjk_style()
+    colors = {"duplicate_card": "#c0504d", "cross_province_conflict": "#e46c0a"}
+    fig, ax = plt.subplots(figsize=(10, 0.36 * len(apps) + 1.8))
+    labels = []
+    previous = None
+    for y, app in enumerate(apps.itertuples()):  # a handful of example applications, not all rows
+        end = app.cancelled_on if pd.notna(app.cancelled_on) else as_of
+        ax.plot([app.applied_on, end], [y, y], color=colors.get(app.flags, "#3b6ea5"), linewidth=8,
+                solid_capstyle="butt")
+        if pd.notna(app.cancelled_on):
+            ax.plot([end], [y], marker="x", color="black", markersize=6)
+        if app.person != previous and y:
+            ax.axhline(y - 0.5, color="grey", linewidth=0.6)
+        labels.append((app.person + "  " if app.person != previous else "") + f"{app.province} {app.application_id}")
+        previous = app.person
+    ax.set_yticks(range(len(apps)), labels, fontsize=8)
+    ax.set_ylim(len(apps) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("日期 date (bar: card live from application to cancellation ×, or to the data's last date)")
+    handles = [plt.Line2D([], [], color=c, linewidth=6) for c in ["#3b6ea5", *colors.values()]]
+    ax.legend(handles, ["no flag 无标记", "duplicate card 重复持卡", "cross-province conflict 跨省冲突"],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import privacy, rules
+from .cases import case_ids
 from .records import LoadReport
 
 
@@ -33,6 +34,7 @@ def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
 def flags_for_csv(flags: pd.DataFrame) -> pd.DataFrame:
     """flags.csv content: person keys masked (application_id is the join key back to the source)."""
     out = flags.copy()
+    out.insert(out.columns.get_loc("person_key"), "case_id", case_ids(flags))
     out["person_key"] = privacy.mask_ids(out["person_key"])
     return out
 

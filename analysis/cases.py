@@ -1,0 +1,156 @@
+"""Cases: persons with flagged applications, and the summaries analysts read (per province, per flow, per year)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import privacy, provinces
+
+PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]
+
+
+def case_ids(flags: pd.DataFrame) -> pd.Series:
+    """A stable pseudonymous case number per person key (C000001, … in person-key order), NA without a key."""
+    keys = np.sort(flags["person_key"].dropna().unique())
+    numbers = pd.Series([f"C{i + 1:06d}" for i in range(len(keys))], index=keys, dtype="str")
+    return flags["person_key"].map(numbers).astype("str")
+
+
+def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = None) -> pd.DataFrame:
+    """Every usable application of the persons with a `flag` (any flag when None: every case), with its flags."""
+    wanted = flags[flags["flag"] == flag] if flag else flags
+    keys = wanted["person_key"].dropna().unique()
+    usable = records["record_problem"].isna() & records["id_problem"].isna()
+    apps = records.loc[usable & records["person_key"].isin(keys),
+                       ["row", "application_id", "person_key", "name", "province_code", "applied_on", "cancelled_on"]]
+    person_flags = flags[flags["flag"].isin(PERSON_FLAGS)]
+    joined = person_flags.groupby("row").agg(flags=("flag", "first"), conflicts_with=("conflicts_with", "first"))
+    apps = apps.join(joined, on="row")
+    apps["province"] = apps["province_code"].map(provinces.SHORT_NAME)
+    return apps.sort_values(["person_key", "applied_on", "application_id"]).reset_index(drop=True)
+
+
+def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = None) -> pd.DataFrame:
+    """One row per case: applications, provinces in order, first and last application, flagged count."""
+    apps = applications_of_cases(records, flags, flag)
+    if apps.empty:
+        return pd.DataFrame(columns=["case_id", "person_key", "applications", "flagged", "provinces",
+                                     "first_applied", "last_applied", "live_cards"])
+    ids = case_ids(flags)
+    lookup = dict(zip(flags["person_key"], ids))
+    live = apps["cancelled_on"].isna()
+    grouped = apps.assign(live=live, flagged=apps["flags"].notna()).groupby("person_key", sort=True)
+    table = grouped.agg(
+        applications=("application_id", "size"),
+        flagged=("flagged", "sum"),
+        provinces=("province", lambda s: " → ".join(s.astype(str))),
+        first_applied=("applied_on", "min"),
+        last_applied=("applied_on", "max"),
+        live_cards=("live", "sum"),
+    ).reset_index()
+    table.insert(0, "case_id", table["person_key"].map(lookup))
+    return table.sort_values(["last_applied", "case_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def masked_cases(table: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
+    """The case table as a notebook shows it: person keys masked, dates as text."""
+    shown = privacy.mask_frame(table.head(limit))
+    for column in ["first_applied", "last_applied"]:
+        shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    return shown.set_index("case_id")
+
+
+def overview(flags: pd.DataFrame, flag: str, rows_read: int) -> pd.DataFrame:
+    """Flagged applications, cases (persons) and their share of all rows, for one flag."""
+    chosen = flags[flags["flag"] == flag]
+    rows = [
+        ("applications read", rows_read),
+        (f"applications flagged {flag}", len(chosen)),
+        ("cases (persons)", int(chosen["person_key"].nunique())),
+    ]
+    table = pd.DataFrame(rows, columns=["", "count"]).set_index("")
+    table["share of applications"] = (table["count"] / max(rows_read, 1)).map("{:.2%}".format)
+    table.iloc[0, 1] = ""
+    return table
+
+
+def by_province(flags: pd.DataFrame, flag: str) -> pd.DataFrame:
+    """Per province of the flagged application: flagged applications and cases, most first."""
+    chosen = flags[flags["flag"] == flag]
+    table = chosen.groupby("province_code").agg(applications=("application_id", "size"),
+                                                cases=("person_key", "nunique"))
+    table.insert(0, "province", table.index.map(provinces.SHORT_NAME))
+    table.index.name = "code"
+    return table.sort_values(["cases", "applications"], ascending=False)
+
+
+def by_year(records: pd.DataFrame, flags: pd.DataFrame, flag: str) -> pd.DataFrame:
+    """Flagged applications per year of application, next to all usable applications of that year."""
+    usable = records[records["record_problem"].isna() & records["id_problem"].isna()]
+    years = usable["applied_on"].dt.year.value_counts().rename("applications")
+    flagged_rows = flags.loc[flags["flag"] == flag, "row"]
+    flagged = records.loc[records["row"].isin(flagged_rows), "applied_on"].dt.year.value_counts().rename("flagged")
+    table = pd.concat([years, flagged], axis=1).fillna(0).astype("int64").sort_index()
+    table.index = table.index.astype("int64")
+    table.index.name = "year"
+    table["per 1,000"] = (1000 * table["flagged"] / table["applications"].where(table["applications"] > 0)).round(1)
+    return table
+
+
+def origin_destination(records: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """Cross-province conflicts counted by origin (the live card's province) × destination (the new application)."""
+    cross = flags[flags["flag"] == "cross_province_conflict"]
+    origin = cross["conflicts_with"].map(
+        records.drop_duplicates("application_id").set_index("application_id")["province_code"]
+    )
+    pairs = pd.DataFrame({"origin": origin.to_numpy(), "destination": cross["province_code"].to_numpy()})
+    matrix = pd.crosstab(pairs["origin"], pairs["destination"])
+    matrix.index = matrix.index.map(provinces.SHORT_NAME)
+    matrix.columns = matrix.columns.map(provinces.SHORT_NAME)
+    matrix.index.name, matrix.columns.name = "来源省份 origin", "申领省份 destination"
+    return matrix
+
+
+def top_flows(matrix: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """The largest origin → destination flows of an origin × destination matrix."""
+    flows = matrix.stack().rename("conflicts").reset_index()
+    flows.columns = ["origin", "destination", "conflicts"]
+    flows = flows[flows["conflicts"] > 0].sort_values(["conflicts", "origin", "destination"],
+                                                      ascending=[False, True, True])
+    return flows.head(limit).reset_index(drop=True)
+
+
+def example_timelines(records: pd.DataFrame, flags: pd.DataFrame, flag: str, persons: int = 6) -> pd.DataFrame:
+    """Applications of a few cases with the most applications (then case number), masked, for a timeline chart."""
+    apps = applications_of_cases(records, flags, flag)
+    if apps.empty:
+        return apps
+    ids = dict(zip(flags["person_key"], case_ids(flags)))
+    apps["case_id"] = apps["person_key"].map(ids)
+    sizes = apps.groupby("case_id").size().rename("n").reset_index().sort_values(["n", "case_id"],
+                                                                                ascending=[False, True])
+    chosen = sizes["case_id"].head(persons)
+    out = apps[apps["case_id"].isin(chosen)].copy()
+    out["person"] = out["case_id"] + " " + privacy.mask_ids(out["person_key"])
+    return out.drop(columns=["person_key", "name"]).reset_index(drop=True)
+
+
+def last_date(records: pd.DataFrame) -> pd.Timestamp:
+    """The last date the data speaks of (applications and cancellations): where live cards end in charts."""
+    return max(records["applied_on"].max(), records["cancelled_on"].max())
+
+
+def headline(records: pd.DataFrame, flags: pd.DataFrame, flag: str) -> pd.DataFrame:
+    """The few figures that matter for one flag: cases, applications, still live, where and when most."""
+    table = case_table(records, flags, flag)
+    where = by_province(flags, flag)
+    when = by_year(records, flags, flag)
+    rows = [
+        ("cases (persons)", f"{len(table):,}"),
+        ("flagged applications", f"{int((flags['flag'] == flag).sum()):,}"),
+        ("cases with two or more cards live now", f"{int((table['live_cards'] >= 2).sum()):,}"),
+        ("province with most cases", f"{where['province'].iloc[0]} ({int(where['cases'].iloc[0]):,})" if len(where) else "—"),
+        ("year with most flagged applications", f"{when['flagged'].idxmax()} ({int(when['flagged'].max()):,})" if when["flagged"].any() else "—"),
+    ]
+    return pd.DataFrame(rows, columns=["", "value"]).set_index("")

@@ -1,0 +1,80 @@
+"""Case tables and summaries, on small hand-made files whose answers can be read off the page."""
+
+import pandas as pd
+import pytest
+
+from analysis import cases
+from analysis.records import load_applications
+from analysis.rules import flag_applications
+
+from .test_rules import P1, P2, P3, app
+
+
+@pytest.fixture
+def loaded(write_records):
+    rows = [
+        app("A", P1, "河南", "2019-01-01"),
+        app("B", P1, "广东", "2020-03-01"),  # cross with A (河南 -> 广东)
+        app("C", P2, "四川", "2019-05-05"),
+        app("D", P2, "广东", "2021-06-06"),  # cross with C (四川 -> 广东)
+        app("E", P3, "广东", "2020-01-01"),
+        app("F", P3, "广东", "2020-02-02"),  # duplicate of E
+        app("G", P3, "广东", "2021-02-02", "2022-01-01"),  # duplicate of E
+    ]
+    result = load_applications(write_records(rows))
+    return result.frame, flag_applications(result.frame)
+
+
+def test_case_table(loaded):
+    records, flags = loaded
+    table = cases.case_table(records, flags)
+    assert table["applications"].tolist() == [2, 3, 2]  # latest last application first: D, G, B
+    assert table["provinces"].tolist() == ["四川 → 广东", "广东 → 广东 → 广东", "河南 → 广东"]
+    assert table["flagged"].tolist() == [1, 2, 1]
+    assert table["live_cards"].tolist() == [2, 2, 2]
+    dup = cases.case_table(records, flags, "duplicate_card")
+    assert dup["person_key"].tolist() == [P3]
+
+
+def test_case_ids_are_stable_and_pseudonymous(loaded):
+    _, flags = loaded
+    ids = cases.case_ids(flags)
+    assert ids.str.fullmatch(r"C\d{6}").all()
+    assert dict(zip(flags["person_key"], ids)) == {P1: "C000001", P3: "C000002", P2: "C000003"}
+
+
+def test_by_province_and_origin_destination(loaded):
+    records, flags = loaded
+    where = cases.by_province(flags, "cross_province_conflict")
+    assert where.loc["44", ["applications", "cases"]].tolist() == [2, 2]
+    matrix = cases.origin_destination(records, flags)
+    assert matrix.loc["河南", "广东"] == 1 and matrix.loc["四川", "广东"] == 1
+    assert int(matrix.to_numpy().sum()) == 2
+    flows = cases.top_flows(matrix)
+    assert flows.iloc[0].tolist() == ["四川", "广东", 1]
+
+
+def test_by_year(loaded):
+    records, flags = loaded
+    table = cases.by_year(records, flags, "duplicate_card")
+    assert table.loc[2020, "flagged"] == 1 and table.loc[2021, "flagged"] == 1
+    assert table.loc[2020, "applications"] == 3  # B, E, F
+    assert table.loc[2020, "per 1,000"] == pytest.approx(333.3)
+
+
+def test_overview_and_headline(loaded):
+    records, flags = loaded
+    view = cases.overview(flags, "duplicate_card", len(records))
+    assert view["count"].tolist() == [7, 2, 1]
+    head = cases.headline(records, flags, "cross_province_conflict")
+    assert head.loc["cases (persons)", "value"] == "2"
+    assert head.loc["province with most cases", "value"] == "广东 (2)"
+
+
+def test_example_timelines_are_masked(loaded):
+    records, flags = loaded
+    examples = cases.example_timelines(records, flags, "duplicate_card")
+    assert examples["application_id"].tolist() == ["E", "F", "G"]
+    assert "person_key" not in examples.columns
+    assert examples["person"].iloc[0] == "C000002 110111********0078"
+    assert cases.last_date(records) == pd.Timestamp("2022-01-01")
