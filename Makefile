@@ -35,7 +35,7 @@ test: $(STAMP) ## unit tests and strict nbval over every notebook, in one pytest
 	$(PY) -m pytest
 
 notebooks: $(STAMP) ## re-execute every notebook in place (their stored outputs are part of the product)
-	cd notebooks && for nb in *.ipynb; do ../$(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --inplace "$$nb" || exit 1; done
+	cd notebooks && for nb in *.ipynb; do ../$(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; done
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)

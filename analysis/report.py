@@ -10,16 +10,18 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import config
+from . import config, htmlfont
 from .export import write_outputs
 from .records import load_applications
 from .rules import FLAGS, flag_applications
+from .workbook import write_workbook
 
-REPORT_NOTEBOOKS = ["01-load-and-validate"]
+WORKBOOK = "cases.xlsx"
+REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts"]
 
 
-def run_notebook(name: str, out_dir: Path, parameters: dict) -> Path:
-    """Execute notebooks/NAME.ipynb with papermill (working directory notebooks/) into out_dir; return the HTML."""
+def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
+    """Execute notebooks/NAME.ipynb with papermill (working directory notebooks/) into out_dir; return its HTML."""
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
@@ -42,9 +44,7 @@ def run_notebook(name: str, out_dir: Path, parameters: dict) -> Path:
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    page = out_dir / f"{name}.html"
-    page.write_text(body, encoding="utf-8")
-    return page
+    return body
 
 
 def _index_page(summary: dict, pages: list[Path]) -> str:
@@ -59,7 +59,10 @@ def _index_page(summary: dict, pages: list[Path]) -> str:
 <h1>Card application checks 社保卡申领核查</h1>
 <p>Source: {html.escape(summary['source'])} ({html.escape(summary['format'])}). ID numbers in these pages are masked.</p>
 <table>{rows}</table>
-<h2>Reports</h2><ul>{links}<li><a href="flags.csv">flags.csv</a></li><li><a href="summary.json">summary.json</a></li></ul>
+<h2>Reports</h2><ul>{links}<li><a href="flags.csv">flags.csv</a> (one row per application and flag; person keys masked)</li>
+<li><a href="summary.json">summary.json</a></li>
+<li><a href="{WORKBOOK}">{WORKBOOK}</a>: the case workbook for caseworkers. It holds <b>full ID numbers and names</b>:
+do not forward it or attach it to reports.</li></ul>
 </body></html>
 """
 
@@ -78,10 +81,14 @@ def build_report(input_path: str | Path, out_dir: str | Path) -> Path:
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
     try:
         summary = write_outputs(stage, loaded.report, flags)
-        pages = []
+        write_workbook(stage / WORKBOOK, loaded.frame, flags)
+        bodies = {}
         for name in tqdm(REPORT_NOTEBOOKS, desc="notebooks", unit="nb", disable=None):
-            pages.append(run_notebook(name, stage, {"INPUT": str(source.resolve())}))
-        (stage / "index.html").write_text(_index_page(summary, pages), encoding="utf-8")
+            bodies[f"{name}.html"] = run_notebook(name, stage, {"INPUT": str(source.resolve())})
+        bodies["index.html"] = _index_page(summary, [Path(n) for n in bodies])
+        style = htmlfont.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
+        for page, body in bodies.items():
+            (stage / page).write_text(htmlfont.embed(body, style), encoding="utf-8")
         out_dir.mkdir(parents=True, exist_ok=True)
         for item in stage.iterdir():
             os.replace(item, out_dir / item.name)

@@ -1,0 +1,46 @@
+"""Embed the Chinese glyphs a page uses as a subset font, so reports read on machines without CJK fonts."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from .charts import _bundled_font
+
+FAMILY = "Report CJK"
+
+
+def subset_font(text: str) -> bytes:
+    """The bundled Noto Sans CJK SC cut down to the characters of `text` (OpenType bytes)."""
+    font = TTFont(str(_bundled_font()), lazy=True)
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def font_style(pages: list[str]) -> str:
+    """One <style> with an @font-face holding every CJK character of the pages ('' when there is none)."""
+    wide = {ch for page in pages for ch in page if ord(ch) > 0x2E7F}
+    if not wide:
+        return ""
+    data = base64.b64encode(subset_font("".join(wide))).decode("ascii")
+    return (
+        f'<style>@font-face{{font-family:"{FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");}}'
+        f'body,table,.jp-RenderedHTMLCommon,.jp-OutputArea-output{{font-family:var(--jp-content-font-family,'
+        f'system-ui),"{FAMILY}",sans-serif;}}</style>'
+    )
+
+
+def embed(page: str, style: str) -> str:
+    """The page with `style` added at the end of its head."""
+    return page.replace("</head>", style + "</head>", 1)

@@ -1,0 +1,82 @@
+"""The main job end to end: a GB18030 export with Chinese headers in, masked offline HTML and a workbook out."""
+
+import json
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis.__main__ import main
+from analysis.privacy import find_full_ids
+from analysis.report import REPORT_NOTEBOOKS
+from analysis.sample import generate
+
+from .conftest import write
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    frame, expected = generate(persons=800, seed=11)
+    source = write(frame, tmp / "导出.csv", "gb18030", chinese=True)
+    out = tmp / "out"
+    assert main(["report", str(source), "--out", str(out)]) == 0
+    return out, frame, expected
+
+
+def test_pages_and_files(report):
+    out, _, _ = report
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "flags.csv", "summary.json", "cases.xlsx"} <= names
+    assert {f"{n}.html" for n in REPORT_NOTEBOOKS} <= names
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".report-")]  # staging removed
+
+
+def test_counts_in_index_match_flags_csv(report):
+    out, frame, _ = report
+    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows_read"] == len(frame)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for flag, n in flags["flag"].value_counts().items():
+        assert summary[flag] == n
+        assert f"<td>{flag}</td><td>{n:,}</td>" in index
+    assert f"<td>rows_read</td><td>{len(frame):,}</td>" in index
+
+
+def test_flags_match_the_planted_answers(report):
+    out, _, expected = report
+    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
+    got = sorted(map(tuple, flags[["application_id", "flag", "conflicts_with"]].to_numpy().tolist()))
+    assert got == sorted(map(tuple, expected.fillna("").to_numpy().tolist()))
+
+
+def test_pages_are_masked_offline_and_show_charts(report):
+    out, _, _ = report
+    for name in ["index.html", *(f"{n}.html" for n in REPORT_NOTEBOOKS)]:
+        page = (out / name).read_text(encoding="utf-8")
+        assert find_full_ids(page) == [], name
+        assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", page), name
+        assert "/tmp/" not in page and "Traceback" not in page
+        if name != "index.html":
+            assert page.count("data:image/png;base64") >= 1, name
+        assert "@font-face" in page  # Chinese text readable without system fonts
+
+
+def test_workbook_has_full_numbers_and_says_so(report):
+    out, _, _ = report
+    wb = openpyxl.load_workbook(out / "cases.xlsx")
+    assert "full citizen ID numbers" in wb.worksheets[0]["A2"].value
+    ids = [c.value for c in wb["duplicate_card"]["D"]][1:]
+    assert ids and all(len(v) >= 15 for v in ids)
+
+
+def test_bad_input_leaves_no_output(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("申请编号,姓名\nA1,张三\n", encoding="gb18030")
+    out = tmp_path / "out"
+    assert main(["report", str(bad), "--out", str(out)]) == 2
+    assert "missing required column(s) id_number, province, applied_on" in capsys.readouterr().err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
