@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import provinces
 
@@ -64,6 +66,20 @@ def _days(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
+def _as_int(values: pd.Series, width: int | None = None) -> np.ndarray:
+    """Digit strings (their first `width` characters) as int64, through Arrow: no Python per row."""
+    arr = pa.array(values.to_numpy(dtype=object) if values.dtype != "str" else values.array)
+    if width is not None:
+        arr = pc.utf8_slice_codeunits(arr, 0, width)
+    return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _text_rank(values: pd.Series) -> np.ndarray:
+    """Rank of each text in code-point order (ties broken by position), computed by Arrow."""
+    arr = pa.array(values.to_numpy(dtype=object) if values.dtype != "str" else values.array)
+    return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy(zero_copy_only=False)
+
+
 def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     """For usable rows: the earliest live earlier application of the same person, per province side.
 
@@ -74,34 +90,35 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     the running maximum of cancelled_on is non-decreasing, so the first earlier application still
     live at date t is found by binary search for the first running maximum above t.
     """
-    usable = records["record_problem"].isna() & records["id_problem"].isna()
+    usable = (records["record_problem"].isna() & records["id_problem"].isna()).to_numpy()
     v = records.loc[usable, ["person_key", "province_code", "applied_on", "cancelled_on", "application_id"]]
     n = len(v)
     if n == 0:
         return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
 
-    # Application order: (person, applied_on, application_id).
-    v = v.sort_values(["person_key", "applied_on", "application_id"], kind="stable")
-    order = np.arange(n, dtype=np.int64)
+    # The first 17 characters determine the check character, so they identify the person as an integer.
+    person = _as_int(v["person_key"], 17)
+    province = _as_int(v["province_code"])
     applied = _days(v["applied_on"])
-    cancelled_raw = v["cancelled_on"]
-    lo = applied.min()
-    span = int(max(applied.max(), _days(cancelled_raw.dropna()).max() if cancelled_raw.notna().any() else lo) - lo) + 2
+    cancelled = v["cancelled_on"]
+    lo = int(applied.min())
+    hi = int(max(applied.max(), _days(cancelled.dropna()).max() if cancelled.notna().any() else lo))
+    span = hi - lo + 2
     never = span - 1  # "live for ever" sorts above every real date
-    cancelled = np.where(cancelled_raw.isna(), never + lo, _days(cancelled_raw.fillna(pd.Timestamp("1970-01-01"))))
+    cancelled_rel = np.where(cancelled.isna().to_numpy(), never, _days(cancelled.fillna(pd.Timestamp(0))) - lo)
     applied_rel = applied - lo
-    cancelled_rel = cancelled - lo
 
-    # Group id of (person, province) pairs, then rows sorted by (pair, order).
-    pair_codes, pairs = pd.factorize(
-        pd.MultiIndex.from_arrays([v["person_key"].to_numpy(), v["province_code"].to_numpy()]), sort=True
-    )
+    # Application order: (person, applied_on, application_id).
+    by_order = np.lexsort((_text_rank(v["application_id"]), applied_rel, person))
+    order = np.empty(n, dtype=np.int64)
+    order[by_order] = np.arange(n)
+
+    # (person, province) pairs as dense codes; rows sorted by (pair, order).
+    pair_values, pair_codes = np.unique(person * 100 + province, return_inverse=True)
     by_pair = np.lexsort((order, pair_codes))
     pair_sorted = pair_codes[by_pair]
-    running_max = (
-        pd.Series(cancelled_rel[by_pair]).groupby(pair_sorted).cummax().to_numpy()
-    )
-    keys = pair_sorted.astype(np.int64) * span + running_max
+    # Group bases grow faster than any date, so one running maximum over all rows is per-pair.
+    keys = np.maximum.accumulate(pair_sorted.astype(np.int64) * span + cancelled_rel[by_pair])
     order_sorted = order[by_pair]
 
     def earliest_live(pair: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -117,23 +134,22 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     same = np.where(same < order, same, n)
 
     # Other provinces: one probe per (application, other province of the same person).
-    persons, person_keys = pd.factorize(v["person_key"].to_numpy(), sort=True)
-    pair_person = np.searchsorted(person_keys, pairs.get_level_values(0).to_numpy())
-    provinces_per_person = np.bincount(pair_person, minlength=persons.max() + 1)
-    multi = provinces_per_person[persons] > 1
+    pair_person = pair_values // 100
+    first_pair = np.searchsorted(pair_person, person)  # pairs are sorted by person, then province
+    pair_count = np.searchsorted(pair_person, person, side="right") - first_pair
+    multi = np.flatnonzero(pair_count > 1)
     other = np.full(n, n, dtype=np.int64)
-    if multi.any():
-        rows = np.flatnonzero(multi)
-        probes = pd.DataFrame({"row": rows, "person": persons[rows]}).merge(
-            pd.DataFrame({"person": pair_person, "pair": np.arange(len(pairs))}), on="person"
-        )
-        probes = probes[probes["pair"].to_numpy() != pair_codes[probes["row"].to_numpy()]]
-        r = probes["row"].to_numpy()
-        hit = earliest_live(probes["pair"].to_numpy(), applied_rel[r])
-        hit = np.where(hit < order[r], hit, n)
-        np.minimum.at(other, r, hit)
+    if len(multi):
+        rows = np.repeat(multi, pair_count[multi])
+        offsets = np.arange(len(rows)) - np.repeat(np.cumsum(pair_count[multi]) - pair_count[multi], pair_count[multi])
+        probe_pair = first_pair[rows] + offsets
+        keep = probe_pair != pair_codes[rows]
+        rows, probe_pair = rows[keep], probe_pair[keep]
+        hit = earliest_live(probe_pair, applied_rel[rows])
+        hit = np.where(hit < order[rows], hit, n)
+        np.minimum.at(other, rows, hit)
 
-    labels = np.append(v.index.to_numpy(), -1)
+    labels = np.append(v.index.to_numpy()[by_order], -1)
     return pd.DataFrame({"same_at": labels[same], "other_at": labels[other]}, index=v.index)
 
 
