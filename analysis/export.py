@@ -15,10 +15,12 @@ from .records import LoadReport
 def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
     """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases."""
     flagged_rows = int(flags["row"].nunique())
+    unusable = int(flags.loc[flags["flag"].isin(["invalid_record", "invalid_id"]), "row"].nunique())
     out = {
         "rows_read": report.rows_read,
         "rows_clean": report.rows_read - flagged_rows,
         "rows_flagged": flagged_rows,
+        "rows_unusable": unusable,
         **rules.flag_counts(flags),
         "cases": int(len(rules.cases(flags))),
         "documents_checked": report.documents_checked,

@@ -49,7 +49,7 @@ def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
 
 def _index_page(summary: dict, pages: list[Path]) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{summary[k]:,}</td></tr>" for k in ["rows_read", "rows_clean", *FLAGS, "cases"]
+        f"<tr><td>{html.escape(k)}</td><td>{summary[k]:,}</td></tr>" for k in ["rows_read", "rows_unusable", "rows_clean", *FLAGS, "cases"]
     )
     links = "".join(f'<li><a href="{p.name}">{html.escape(p.stem)}</a></li>' for p in pages)
     return f"""<!DOCTYPE html>

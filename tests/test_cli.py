@@ -30,7 +30,7 @@ def test_flag_writes_flags_and_summary(write_records, tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["rows_read"] == 3
     assert summary["cross_province_conflict"] == 1 and summary["invalid_id"] == 1 and summary["duplicate_card"] == 0
-    assert summary["rows_clean"] == 1 and summary["cases"] == 1
+    assert summary["rows_clean"] == 1 and summary["cases"] == 1 and summary["rows_unusable"] == 1
     assert "3 rows read" in capsys.readouterr().out
 
 

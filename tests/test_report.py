@@ -1,7 +1,9 @@
 """The main job end to end: a GB18030 export with Chinese headers in, masked offline HTML and a workbook out."""
 
 import json
+import os
 import re
+import shutil
 
 import openpyxl
 import pandas as pd
@@ -80,3 +82,36 @@ def test_bad_input_leaves_no_output(tmp_path, capsys):
     assert "missing required column(s) id_number, province, applied_on" in capsys.readouterr().err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [bad]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="no chromium here (.ci/run installs it)")
+def test_report_in_a_real_browser(report):
+    from playwright.sync_api import sync_playwright
+
+    out, _, _ = report
+    problems, remote = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                    "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+        page.goto((out / "index.html").as_uri())
+        assert "Card application checks" in page.title()
+        links = [href for href in page.eval_on_selector_all("a", "els => els.map(e => e.href)") if href.endswith(".html")]
+        assert len(links) == len(REPORT_NOTEBOOKS)
+        for href in links:
+            response = page.goto(href)
+            assert response is None or response.ok, href
+            images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+            assert images and all(done and width > 100 for done, width in images), href
+            page.evaluate("document.fonts.ready")
+            faces = page.evaluate("[...document.fonts].map(f => [f.family, f.status])")
+            assert ['"Report CJK"', "loaded"] in faces or ["Report CJK", "loaded"] in faces, (href, faces)
+        browser.close()
+    assert problems == []
+    assert remote == []
