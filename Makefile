@@ -11,7 +11,7 @@ OUT ?= reports
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help install report flag test notebooks lab sample lock clean
+.PHONY: help install report flag test notebooks lab sample lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,11 @@ sample: $(STAMP) ## regenerate the synthetic sample in data/sample (seeded: same
 
 lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (then commit it)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 -q -c requirements.lock -o benchmarks/requirements.lock
+
+bench: $(STAMP) ## benchmark flag against DuckDB and Polars (installs benchmarks/requirements.lock)
+	$(UV) pip install -q --python $(PY) -r benchmarks/requirements.lock
+	$(PY) benchmarks/bench_flag.py
 
 clean: ## remove generated reports
 	rm -rf $(OUT)
