@@ -97,43 +97,131 @@ class Records:
 # ---------------------------------------------------------------- reading
 
 
+def _csv_problem(exc: Exception) -> str:
+    """A pandas CSV parser error as a line a user can act on."""
+    import re
+
+    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    if m := re.search(r"EOF inside string starting at row (\d+)", text):
+        return (f"a quote (\") opened on line {int(m.group(1)) + 1} is never closed; remove the stray quote "
+                "or quote the whole value, then try again")
+    if m := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
+        return (f"line {m.group(2)} has {m.group(3)} fields but the header row has {m.group(1)} (a comma inside "
+                "a value that is not in quotes?); fix that line or export the file again")
+    if "Length of header or names does not match" in text:
+        return ("the first data row has more fields than the header row (a comma inside a value that is not "
+                "in quotes, or a missing header?); fix that row or export the file again")
+    return f"not a readable CSV table ({text}); export it again as CSV UTF-8"
+
+
+def _cut_off(path: Path, encoding: str) -> bool:
+    """True when the file is valid in `encoding` except that it ends in the middle of a character."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(chunk)
+    except UnicodeDecodeError:
+        return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _line_breaks(path: Path) -> int:
+    """Line breaks in a text file (LF, CRLF or CR alone), counted at memory speed."""
+    lf = cr = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            lf, cr = lf + chunk.count(b"\n"), cr + chunk.count(b"\r")
+    return max(lf, cr)
+
+
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
+    import warnings
+
     with path.open("rb") as fh:
         head = fh.read(4)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    utf16 = len(head) == 4 and ((head[0] and not head[1] and not head[3]) or (not head[0] and head[1] and not head[2]))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16:
         raise LoadError(f"{path.name}: the file is UTF-16 ('Unicode text'); save it from Excel as 'CSV UTF-8' or CSV")
     encodings = ["utf-8-sig", "gb18030"]
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     last_error: Exception | None = None
     for enc in encodings:
         try:
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, sep=sep, engine="c"
-            )
+            with warnings.catch_warnings():
+                # A first data row longer than the header: pandas would drop its extra fields with a warning.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    path, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, sep=sep, engine="c",
+                    index_col=False,  # never take a column as the index when a row has more fields than the header
+                )
             if enc == "utf-8-sig":
                 enc = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
             return frame, enc
         except UnicodeDecodeError as exc:
+            if _cut_off(path, "utf-8" if enc == "utf-8-sig" else enc):
+                raise LoadError(f"{path.name}: the file ends in the middle of a character, so it was cut off "
+                                "(an interrupted copy or download?); copy or export it again") from None
             last_error = exc
         except pd.errors.EmptyDataError:
             raise LoadError(f"{path.name}: the file is empty (no header row)") from None
-        except pd.errors.ParserError as exc:
-            raise LoadError(f"{path.name}: not a readable CSV table ({str(exc).strip().splitlines()[-1]})") from None
-    raise LoadError(f"{path.name}: text is neither UTF-8 nor GB18030/GBK ({last_error.reason})")
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            raise LoadError(f"{path.name}: {_csv_problem(exc)}") from None
+    raise LoadError(f"{path.name}: text is neither UTF-8 nor GB18030/GBK ({last_error.reason}); "
+                    "save it from Excel as 'CSV UTF-8', or as .xlsx")
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_excel(path, dtype=object, engine="openpyxl", sheet_name=0)
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            frame = pd.read_excel(book, dtype=object, sheet_name=0)
+            sheets = list(book.sheet_names)
     except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise LoadError(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+        with path.open("rb") as fh:
+            head = fh.read(512)
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise LoadError(f"{path.name}: not a readable .xlsx workbook: it is an old .xls workbook or a "
+                            "password-protected one; save it as .xlsx without a password, or as CSV UTF-8") from None
+        if head and not head.startswith(b"PK") and b"\x00" not in head:
+            raise LoadError(f"{path.name}: not a readable .xlsx workbook: it is text (a CSV file named .xlsx?); "
+                            "rename it to .csv") from None
+        raise LoadError(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}".splitlines()[0]
+                        + "); open it in Excel and save it again as .xlsx") from None
+    if frame.columns.empty:
+        raise LoadError(f"{path.name}: the first sheet ('{sheets[0]}') is empty; the applications must be on the "
+                        "first sheet, with the header row first")
+    frame.attrs["sheets"] = sheets  # load_applications notes the sheets that were not read
+    return frame
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        return pd.read_parquet(path)
+        schema = pq.read_schema(path)
+        names = list(schema.names)
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        frame = None if doubled else pd.read_parquet(path)
     except Exception as exc:
-        raise LoadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+        raise LoadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc}".splitlines()[0]
+                        + "); write it again, or export the data as CSV UTF-8 or .xlsx") from None
+    if doubled:
+        raise LoadError(f"{path.name}: column '{doubled[0]}' appears more than once; keep one of them")
+    # Bytes and nested values (lists, records) become text, so every cell is a plain value the checks can judge.
+    for f in schema:
+        if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type):
+            frame[f.name] = frame[f.name].map(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
+        elif pa.types.is_nested(f.type):
+            frame[f.name] = frame[f.name].map(
+                lambda v: None if v is None else str(v.tolist() if hasattr(v, "tolist") else v), na_action="ignore")
+    return frame
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, str, str | None]:
@@ -144,6 +232,8 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, str, str | None]:
     if path.is_dir():
         raise LoadError(f"{path}: is a folder, expected a .csv, .xlsx or .parquet file")
     suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES and path.stat().st_size == 0:
+        raise LoadError(f"{path.name}: the file is empty (0 bytes); copy or export it again")
     if suffix in CSV_SUFFIXES:
         frame, enc = _read_csv(path)
         return frame, "csv", enc
@@ -158,22 +248,47 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, str, str | None]:
 
 def map_headers(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     """Rename aliased headers to contract names; error on missing required or doubled columns."""
+    import re
+
+    def shown(header: object) -> str:
+        """A header as one short printable line (headers may hold line breaks, NULs or a whole paragraph)."""
+        text = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", str(header))
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    def key(header: object) -> str:
+        return str(header).replace("\ufeff", "").strip().casefold()
+
+    headers = {str(h) for h in raw.columns}
     mapping: dict[str, str] = {}
     ignored: list[str] = []
     for header in raw.columns:
-        key = str(header).replace("\ufeff", "").strip().casefold()
-        column = _ALIAS_TO_COLUMN.get(key)
+        column = _ALIAS_TO_COLUMN.get(key(header))
+        # pandas renames a repeated header 'x' to 'x.1', 'x.2': a repeated contract header is a doubled column.
+        base = re.fullmatch(r"(.+)\.\d+", str(header))
+        if column is None and base and base.group(1) in headers and _ALIAS_TO_COLUMN.get(key(base.group(1))):
+            raise LoadError(f"{source}: the header '{shown(base.group(1))}' appears more than once; keep one of "
+                            "those columns")
         if column is None:
             ignored.append(str(header))
             continue
         if column in mapping.values():
             first = next(h for h, c in mapping.items() if c == column)
-            raise LoadError(f"{source}: columns '{first}' and '{header}' both mean {column}; keep one of them")
+            raise LoadError(f"{source}: columns '{shown(first)}' and '{shown(header)}' both mean {column}; "
+                            "keep one of them")
         mapping[str(header)] = column
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
-        found = ", ".join(str(h) for h in raw.columns) or "(none)"
-        raise LoadError(f"{source}: missing required column(s) {', '.join(missing)}; headers found: {found}")
+        found = ", ".join(shown(h) for h in raw.columns) or "(none)"
+        hint = ""
+        for number, values in enumerate(raw.head(10).itertuples(index=False, name=None), start=2):
+            if {_ALIAS_TO_COLUMN.get(key(v)) for v in values if isinstance(v, str)} >= set(REQUIRED):
+                hint = f" (the header row is row {number}: delete the rows above it)"
+                break
+        if len(raw.columns) == 1 and not hint:
+            sep = next((s for s in (";", "\t", "|") if s in str(raw.columns[0])), None)
+            if sep:
+                hint = f" (the columns are separated by {sep!r}, not commas: save the file as CSV with commas)"
+        raise LoadError(f"{source}: missing required column(s) {', '.join(missing)}; headers found: {found}{hint}")
     frame = raw.loc[:, list(mapping)].copy()
     frame.columns = [mapping[h] for h in mapping]
     return frame, {mapping[h]: h for h in mapping}, ignored
@@ -226,7 +341,10 @@ def id_text(values: pd.Series, numbers_exact: bool) -> tuple[pd.Series, pd.Serie
             lost = is_float | ((digits > EXCEL_DIGITS) & (not numbers_exact))
             idx = nums.index[lost.to_numpy()]
             problem[idx] = "ID number was stored as a number in the spreadsheet (digits lost): store the column as text"
-    sci = text.str.fullmatch(r"\s*\d+(\.\d+)?[eE][+-]?\d+\s*").fillna(False).astype(bool)
+    maybe = text.str.contains("E", regex=False).fillna(False) | text.str.contains("e", regex=False).fillna(False)
+    sci = pd.Series(False, index=text.index)
+    if maybe.any():
+        sci[maybe] = text[maybe].str.fullmatch(r"\s*\d+(\.\d+)?[eE][+-]?\d+\s*").fillna(False).astype(bool)
     problem[sci] = "ID number is in scientific notation (digits lost in a spreadsheet): export the column as text"
     return text, problem
 
@@ -285,15 +403,20 @@ def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ---------------------------------------------------------------- normalize
 
 
-def _append(acc: pd.Series, mask: pd.Series, message: pd.Series | str) -> pd.Series:
-    """Add `message` to the problems of rows in `mask`, joined by '; '."""
+def _append(acc: pd.Series, mask: pd.Series, message) -> pd.Series:
+    """Add a message to the problems of rows in `mask`, joined by '; '.
+
+    `message` is a string, or a function of the masked index returning one message per row (so
+    row-specific messages are only built for the few rows that need them).
+    """
+    mask = mask.to_numpy(dtype=bool) if isinstance(mask, pd.Series) else mask
     if not mask.any():
         return acc
-    msg = message if isinstance(message, str) else message[mask]
-    joined = acc[mask].fillna("")
-    sep = np.where(acc[mask].notna(), "; ", "")
+    where = acc.index[mask]
+    msg = message if isinstance(message, str) else message(where)
+    before = acc[where]
     out = acc.copy()
-    out[mask] = joined + sep + msg
+    out[where] = before.fillna("") + np.where(before.notna(), "; ", "") + msg
     return out
 
 
@@ -325,6 +448,7 @@ def normalize(raw: pd.DataFrame, file_format: str) -> tuple[pd.DataFrame, list[s
 
     ids = validate_ids(raw_id.where(id_problem_num.isna()), applied)
     out["person_key"] = ids["person_key"]
+    out["person_id"] = ids["person_id"]
     out["id_problem"] = id_problem_num.fillna(ids["id_problem"])
 
     problem = pd.Series(pd.NA, index=idx, dtype="str")
@@ -334,25 +458,26 @@ def normalize(raw: pd.DataFrame, file_format: str) -> tuple[pd.DataFrame, list[s
     if shared.any():
         times = app_id[shared].map(app_id[shared].value_counts()).astype("int64")
         problem = _append(
-            problem, shared, "application_id " + _quoted(app_id) + " is used by " + times.astype(str) + " rows"
+            problem, shared, lambda w: "application_id " + _quoted(app_id[w]) + " is used by " + times[w].astype(str) + " rows"
         )
     applied_text = as_text(column("applied_on"))
     problem = _append(problem, applied.isna() & ~applied_bad, "applied_on is empty")
-    problem = _append(problem, applied_bad, "applied_on " + _quoted(applied_text) + " is not a date")
+    problem = _append(problem, applied_bad, lambda w: "applied_on " + _quoted(applied_text[w]) + " is not a date")
     cancelled_text = as_text(column("cancelled_on"))
-    problem = _append(problem, cancelled_bad, "cancelled_on " + _quoted(cancelled_text) + " is not a date")
+    problem = _append(problem, cancelled_bad, lambda w: "cancelled_on " + _quoted(cancelled_text[w]) + " is not a date")
     before = (cancelled < applied).fillna(False).astype(bool)
     problem = _append(
         problem,
         before,
-        "cancelled_on " + cancelled.dt.strftime("%Y-%m-%d") + " is before applied_on " + applied.dt.strftime("%Y-%m-%d"),
+        lambda w: "cancelled_on " + cancelled[w].dt.strftime("%Y-%m-%d") + " is before applied_on "
+        + applied[w].dt.strftime("%Y-%m-%d"),
     )
     prov_empty = out["province"].isna()
     problem = _append(problem, prov_empty, "province is empty")
     problem = _append(
         problem,
         ~prov_empty & out["province_code"].isna(),
-        "province " + _quoted(out["province"]) + " is not a known province",
+        lambda w: "province " + _quoted(out["province"][w]) + " is not a known province",
     )
     out["record_problem"] = problem
 
@@ -361,7 +486,8 @@ def normalize(raw: pd.DataFrame, file_format: str) -> tuple[pd.DataFrame, list[s
     for name in BOOLEAN_COLUMNS:
         values, unknown = parse_booleans(column(name))
         out[name] = values
-        note = _append(note, unknown, name + " value " + _quoted(as_text(column(name))) + " not understood, read as no")
+        note = _append(note, unknown, lambda w, name=name: name + " value " + _quoted(as_text(column(name)[w]))
+                       + " not understood, read as no")
     out["special_category"] = as_text(column("special_category"))
     out["document_note"] = note
     return out, absent_docs
@@ -373,9 +499,22 @@ def load_applications(path: str | Path) -> Records:
     raw, file_format, encoding = read_table(path)
     source = config.display_path(path)
     frame, columns, ignored = map_headers(raw, source)
+    if file_format == "csv" and _line_breaks(path) > len(raw) + 1:
+        # More line breaks than rows: blank lines, or values that hold line breaks. No contract value holds
+        # one: one that does is a stray quote that has swallowed the lines (applications) after it.
+        for column in frame.columns:
+            broken = frame[column].str.contains(r"[\r\n]", regex=True).to_numpy(dtype=bool, na_value=False)
+            if broken.any():
+                raise LoadError(
+                    f"{source}: row {int(broken.argmax()) + 2}: the {column} value runs over several lines, so a "
+                    "quote (\") there is probably unbalanced and the rows after it have run together; remove the "
+                    "stray quote or export the file again")
     normalized, absent_docs = normalize(frame, file_format)
     documents_checked = len(absent_docs) < len(DOCUMENT_COLUMNS)
     notes = []
+    sheets = raw.attrs.get("sheets", [])
+    if len(sheets) > 1:
+        notes.append(f"the workbook has {len(sheets)} sheets; only the first ('{sheets[0]}') was read")
     if not documents_checked:
         notes.append("no document columns in the file: document completeness was not checked")
     elif absent_docs:
