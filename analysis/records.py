@@ -532,3 +532,41 @@ def load_applications(path: str | Path) -> Records:
         notes=notes,
     )
     return Records(normalized, report)
+
+
+def normalized_schema():
+    """The pandera schema of the normalized frame: the contract between loading and the rules."""
+    import pandera.pandas as pa
+
+    text = {"dtype": "str", "nullable": True}
+    codes = sorted(provinces.CODES)
+    return pa.DataFrameSchema(
+        {
+            "row": pa.Column("int64", pa.Check.ge(2), unique=True),
+            "application_id": pa.Column(**text),
+            "id_number": pa.Column(**text),
+            "person_key": pa.Column("str", pa.Check.str_matches(r"^\d{17}[0-9X]$"), nullable=True),
+            "person_id": pa.Column("int64", pa.Check.ge(-1)),
+            "id_problem": pa.Column(**text),
+            "name": pa.Column(**text),
+            "province": pa.Column(**text),
+            "province_code": pa.Column("str", pa.Check.isin(codes), nullable=True),
+            "city": pa.Column(**text),
+            "applied_on": pa.Column("datetime64[s]", nullable=True),
+            "cancelled_on": pa.Column("datetime64[s]", nullable=True),
+            "record_problem": pa.Column(**text),
+            **{name: pa.Column(bool) for name in BOOLEAN_COLUMNS},
+            "special_category": pa.Column(**text),
+            "document_note": pa.Column(**text),
+        },
+        checks=[
+            # a usable row has a person key and a province code; an unusable one says why
+            pa.Check(lambda f: (f["person_key"].notna() | f["id_problem"].notna()).all(), name="key or ID problem"),
+            pa.Check(lambda f: (f["province_code"].notna() | f["record_problem"].notna()).all(),
+                     name="province or record problem"),
+            pa.Check(lambda f: (f["applied_on"].notna() | f["record_problem"].notna()).all(),
+                     name="applied_on or record problem"),
+        ],
+        strict=True,
+        ordered=False,
+    )

@@ -211,3 +211,30 @@ def test_rows_read_counts_every_data_row_even_empty_ones(tmp_path):
     loaded = load_applications(path)
     assert loaded.report.rows_read == 2
     assert loaded.frame["record_problem"].iloc[1].startswith("application_id is empty")
+
+
+@pytest.mark.parametrize("kind", ["csv", "gb18030", "xlsx", "parquet"])
+def test_normalized_frame_meets_its_schema(write_records, kind):
+    from analysis.records import normalized_schema
+
+    rows = ROWS + [{**ROWS[0], "application_id": "A9", "applied_on": "", "id_number": "1.10105E+17"}]
+    frame = load_applications(write_records(rows, kind=kind, chinese=kind != "csv")).frame
+    normalized_schema().validate(frame, lazy=True)
+
+
+def test_schema_catches_a_broken_contract(write_records):
+    import pandera.errors
+
+    from analysis.records import normalized_schema
+
+    frame = load_applications(write_records(ROWS)).frame
+    frame.loc[0, "province_code"] = "99"
+    with pytest.raises(pandera.errors.SchemaErrors):
+        normalized_schema().validate(frame, lazy=True)
+
+
+def test_bundled_sample_meets_the_schema():
+    from analysis import config
+    from analysis.records import normalized_schema
+
+    normalized_schema().validate(load_applications(config.SAMPLE_APPLICATIONS).frame, lazy=True)
