@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import config, provinces
-from .ids import validate_ids
+from .ids import as_str, validate_ids
 
 REQUIRED = ["application_id", "id_number", "province", "applied_on"]
 OPTIONAL = ["name", "city", "cancelled_on"]
@@ -301,8 +303,23 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
+def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques as an object array); code -1 for missing. Arrow's hashing for text columns."""
+    if values.dtype == "str" and hasattr(values.array, "_pa_array"):
+        encoded = pc.dictionary_encode(values.array._pa_array).combine_chunks()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+        return codes, np.array(encoded.dictionary.to_pylist(), dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """Any column as `str`: numbers written without a trailing .0, missing as NA, text stripped."""
+    if values.dtype == "str" and hasattr(values.array, "_pa_array"):
+        arr = pc.utf8_trim_whitespace(values.array._pa_array)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        return pd.Series(as_str(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr), index=values.index)
     if values.dtype == "str":
         return values.str.strip().replace("", pd.NA)
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -317,7 +334,7 @@ def as_text(values: pd.Series) -> pd.Series:
             return v.strftime("%Y-%m-%d")
         return str(v)
 
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     text = np.array([one(u) for u in uniques] + [None], dtype=object)
     return pd.Series(text[codes], index=values.index, dtype="str").str.strip().replace("", pd.NA)
 
@@ -361,9 +378,8 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
         return dates.dt.floor("D").astype("datetime64[s]"), pd.Series(False, index=values.index)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniq = pd.Series(uniques, dtype=object) if not isinstance(uniques, pd.Index) else uniques.to_series(index=None)
-    uniq = pd.Series(uniq.to_numpy(dtype=object))
+    codes, uniques = factorize(values)
+    uniq = pd.Series(uniques, dtype=object)
     parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[s]")
     is_dt = uniq.map(lambda v: isinstance(v, (dt.datetime, dt.date))).astype(bool)
     if is_dt.any():
@@ -390,10 +406,10 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
 
 def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse true/false, yes/no, y/n, 1/0, 是/否 (empty = false): (booleans, mask of unrecognised values)."""
-    text = as_text(values).fillna("").str.lower()
-    codes, uniques = pd.factorize(text)
-    truth = np.array([u in TRUE_WORDS for u in uniques] + [False])
-    known = np.array([u in TRUE_WORDS or u in FALSE_WORDS for u in uniques] + [True])
+    codes, uniques = factorize(values)
+    words = as_text(pd.Series(uniques, dtype=object)).fillna("").str.lower().tolist()
+    truth = np.array([u in TRUE_WORDS for u in words] + [False])
+    known = np.array([u in TRUE_WORDS or u in FALSE_WORDS for u in words] + [True])
     return (
         pd.Series(truth[codes], index=values.index, dtype=bool),
         pd.Series(~known[codes], index=values.index, dtype=bool),
