@@ -11,20 +11,38 @@ from . import config
 
 def _flag(args: argparse.Namespace) -> int:
     from .export import write_outputs
-    from .records import load_applications
+    from .records import LoadError, load_applications
     from .rules import flag_applications
 
-    records = load_applications(args.input)
-    flags = flag_applications(records.frame, check_documents=records.report.documents_checked)
-    result = write_outputs(args.out, records.report, flags)
+    if args.engine == "dask" or args.scheduler:
+        if args.workbook:
+            raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
+        from .distributed import flag_with_dask
+
+        result = flag_with_dask(args.input, args.out, scheduler=args.scheduler)
+        _print_summary(result, args.out)
+        return 0
+    from tqdm.auto import tqdm
+
+    with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        records = load_applications(args.input)
+        bar.update()
+        flags = flag_applications(records.frame, check_documents=records.report.documents_checked)
+        bar.update()
+        result = write_outputs(args.out, records.report, flags)
+        bar.update()
     if args.workbook:
         from .workbook import write_workbook
 
         write_workbook(args.workbook, records.frame, flags, masked=args.mask_workbook)
+    _print_summary(result, args.out)
+    return 0
+
+
+def _print_summary(result: dict, out: str) -> None:
     counts = ", ".join(f"{k} {result[k]}" for k in ("invalid_record", "invalid_id", "duplicate_card",
                                                     "cross_province_conflict", "incomplete_documents"))
-    print(f"{result['rows_read']} rows read, {result['rows_clean']} clean; {counts}; {result['cases']} cases -> {args.out}")
-    return 0
+    print(f"{result['rows_read']} rows read, {result['rows_clean']} clean; {counts}; {result['cases']} cases -> {out}")
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -54,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="output folder for flags.csv and summary.json")
     p.add_argument("--workbook", metavar="FILE.xlsx", help="also write the case workbook (full ID numbers)")
     p.add_argument("--mask-workbook", action="store_true", help="mask ID numbers and names in the workbook too")
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas (one machine, default) or dask (partitioned Parquet, a local or remote cluster)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "(implies --engine dask; default: a local cluster of 2 workers)")
     p.set_defaults(run=_flag)
 
     p = sub.add_parser("sample", help="write the seeded synthetic sample and its expected flags")
@@ -68,16 +90,39 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_report)
 
     args = parser.parse_args(argv)
+    if getattr(args, "mask_workbook", False) and not args.workbook:
+        parser.error("--mask-workbook needs --workbook FILE.xlsx")
+    book = Path(args.workbook) if getattr(args, "workbook", None) else None
+    if book and (book.suffix.lower() != ".xlsx" or book.is_dir()):
+        parser.error(f"--workbook needs a file name ending in .xlsx, got '{args.workbook}'")
+    if getattr(args, "persons", 1) < 1:
+        parser.error("--persons must be at least 1")
     from .records import LoadError
 
+    def say(message: str) -> None:
+        print("error: " + " ".join(str(message).splitlines()), file=sys.stderr)  # always one line
+
     try:
+        if book and book.exists():
+            book.open("r+b").close()  # a workbook open in Excel fails here, before anything is written
         return args.run(args)
     except LoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else f"{exc.strerror or exc}")
         return 2
+    except Exception as exc:  # a bug, not the user's doing: one line and exit 3; ANALYSIS_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("ANALYSIS_DEBUG"):
+            raise
+        if hasattr(exc, "ename"):  # papermill: a report notebook raised; name the error inside it
+            what = f"a report notebook failed on this file ({exc.ename}: {str(exc.evalue)[:200]})"
+        else:
+            what = f"unexpected {type(exc).__name__} ({str(exc)[:200]})"
+        say(f"{what}; this is a bug in the tool, please report it (run again with ANALYSIS_DEBUG=1 for the details)")
+        return 3
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ def validate_ids(values: pd.Series, applied_on: pd.Series | None = None) -> pd.D
     shape_bad[rows] = False
     shape_bad &= length != 0
     if shape_bad.any():
-        chars = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+        chars = pc.utf8_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
         problem[shape_bad] = [
             "not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, "
             f"got {k} characters" for k in chars[shape_bad]

@@ -280,7 +280,9 @@ def map_headers(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str,
         mapping[str(header)] = column
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
-        found = ", ".join(shown(h) for h in raw.columns) or "(none)"
+        found = ", ".join(shown(h) for h in raw.columns[:20]) or "(none)"
+        if len(raw.columns) > 20:
+            found += f", … ({len(raw.columns)} in all)"
         hint = ""
         for number, values in enumerate(raw.head(10).itertuples(index=False, name=None), start=2):
             if {_ALIAS_TO_COLUMN.get(key(v)) for v in values if isinstance(v, str)} >= set(REQUIRED):
@@ -440,7 +442,8 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("").str.slice(0, 40) + "'"
 
 
-def normalize(raw: pd.DataFrame, file_format: str) -> tuple[pd.DataFrame, list[str]]:
+def normalize(raw: pd.DataFrame, file_format: str, id_counts: pd.Series | None = None,
+              first_row: int = 2) -> tuple[pd.DataFrame, list[str]]:
     """Contract columns (already renamed) -> the normalized frame and the document columns that were absent."""
     n = len(raw)
     idx = pd.RangeIndex(n)
@@ -449,7 +452,7 @@ def normalize(raw: pd.DataFrame, file_format: str) -> tuple[pd.DataFrame, list[s
     def column(name: str) -> pd.Series:
         return raw[name] if name in raw.columns else pd.Series(pd.NA, index=idx, dtype="str")
 
-    out = pd.DataFrame({"row": np.arange(2, n + 2, dtype=np.int64)}, index=idx)
+    out = pd.DataFrame({"row": np.arange(first_row, first_row + n, dtype=np.int64)}, index=idx)
     out["application_id"] = as_text(column("application_id"))
     raw_id, id_problem_num = id_text(column("id_number"), numbers_exact=file_format == "parquet")
     out["id_number"] = raw_id
@@ -470,9 +473,14 @@ def normalize(raw: pd.DataFrame, file_format: str) -> tuple[pd.DataFrame, list[s
     problem = pd.Series(pd.NA, index=idx, dtype="str")
     app_id = out["application_id"]
     problem = _append(problem, app_id.isna(), "application_id is empty")
-    shared = app_id.notna() & app_id.duplicated(keep=False)
+    if id_counts is None:  # one whole file
+        shared = app_id.notna() & app_id.duplicated(keep=False)
+        counts = app_id[shared].value_counts()
+    else:  # one part of a larger input (Dask): counts over the whole input
+        counts = id_counts[id_counts > 1]
+        shared = app_id.isin(counts.index).fillna(False).astype(bool)
     if shared.any():
-        times = app_id[shared].map(app_id[shared].value_counts()).astype("int64")
+        times = app_id[shared].map(counts).astype("int64")
         problem = _append(
             problem, shared, lambda w: "application_id " + _quoted(app_id[w]) + " is used by " + times[w].astype(str) + " rows"
         )

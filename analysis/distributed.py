@@ -1,0 +1,367 @@
+"""The rules of domain-rules.md on Dask: partitioned Parquet (or CSV) in, the same flags and summary out.
+
+Every rule is a property of one person's applications, so once the records are shuffled on the
+person key, the very functions of the pandas path (records.normalize, rules.flag_applications)
+run per partition. Two things are global and are computed first, in one pass over the
+application ids: where each partition starts in the file (so `row` is the file row, header = 1)
+and the application ids that more than one row uses anywhere in the input. The client writes
+every output file, so workers need to read the input but never to write into the output folder.
+See docs/large-data.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import importlib.util
+import json
+import logging
+import math
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import config, export, records, rules
+from .records import LoadError
+
+LOCAL_WORKERS = 2
+CONNECT_TIMEOUT = "15s"
+ROWS_PER_PARTITION = 1_000_000  # person-key partitions: about this many input rows each, by default
+FLAGS_PER_PART = 500_000  # flags per output part (parts are row ranges)
+CSV_BLOCKSIZE = "64MiB"
+SCAN_BYTES = 16 << 20
+DISPLAY_ONLY = ["id_number", "name", "province", "city"]  # normalized columns no rule reads: not shuffled
+SHARD = "_shard"
+ORDER = "_order"
+FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in rules.FLAG_COLUMNS})
+_ZERO_REPORT = records.LoadReport(source="", file_format="", encoding=None, rows_read=0, columns={},
+                                  absent_optional=[], documents_checked=False)
+
+
+class ClusterError(LoadError):
+    """The Dask cluster cannot be used; a LoadError, so the command line prints one line and exits 2."""
+
+
+# ---------------------------------------------------------------- input
+
+
+def _natural_key(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
+
+
+def _csv_encoding(path: Path, source: str) -> str:
+    """utf-8-sig, utf-8 or gb18030, chosen as the pandas reader chooses: UTF-8 if the whole file decodes as UTF-8."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise LoadError(f"{source}: the file is UTF-16 ('Unicode text'); save it from Excel as 'CSV UTF-8' or CSV")
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := fh.read(SCAN_BYTES):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+
+
+def _read_input(path: Path, source: str) -> tuple[dd.DataFrame, str, str | None]:
+    """The input as a lazy Dask frame of raw cells: (frame, format, encoding)."""
+    if not path.exists():
+        raise LoadError(f"{source}: no such file or folder")
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        parts = sorted((p for p in path.rglob("*") if p.suffix.lower() in records.PARQUET_SUFFIXES and p.is_file()
+                        and not p.name.startswith((".", "_"))), key=_natural_key)
+        if not parts:
+            raise LoadError(f"{source}: the folder holds no .parquet files "
+                            "(the Dask engine reads a folder of Parquet parts)")
+        target: str | list[str] = [str(p) for p in parts]
+    elif suffix in records.PARQUET_SUFFIXES:
+        target = str(path)
+    elif suffix in records.CSV_SUFFIXES:
+        encoding = _csv_encoding(path, source)
+        try:
+            frame = dd.read_csv(str(path), dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
+                                sep="\t" if suffix == ".tsv" else ",", blocksize=CSV_BLOCKSIZE)
+        except pd.errors.EmptyDataError:
+            raise LoadError(f"{source}: the file is empty (no header row)") from None
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise LoadError(f"{source}: not a readable CSV table ({exc})".splitlines()[0]) from None
+        return frame, "csv", encoding
+    elif suffix in records.EXCEL_SUFFIXES or suffix == ".xls":
+        raise LoadError(f"{source}: workbooks are read by the pandas engine only; run without --engine dask, "
+                        "or save the sheet as CSV or Parquet")
+    else:
+        raise LoadError(f"{source}: unknown file type '{suffix}'; the Dask engine reads .parquet files, "
+                        "folders of them, and .csv")
+    try:
+        return dd.read_parquet(target, index=False), "parquet", None
+    except Exception as exc:  # pyarrow and fsspec raise many kinds for broken files
+        raise LoadError(f"{source}: not a readable Parquet file ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+
+
+def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' default `str` dtype (NaN for missing), as the pandas path reads them."""
+    fix = {c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t != "str"}
+    return frame.astype(fix) if fix else frame
+
+
+# ---------------------------------------------------------------- per partition
+
+
+def _application_ids(raw: pd.DataFrame) -> pd.Series:
+    """application_id as normalize reads it (text, stripped, empty = NA)."""
+    return records.as_text(_plain_strings(raw)["application_id"])
+
+
+def _length(values: pd.Series) -> pd.Series:
+    return pd.Series([len(values)], dtype="int64")
+
+
+def _normalize_part(raw: pd.DataFrame, starts: list[int], shared: pd.Series, file_format: str,
+                    partition_info: dict | None = None) -> pd.DataFrame:
+    """records.normalize on one partition, with file rows, ids shared anywhere in the input, and a shard key."""
+    number = partition_info["number"] if partition_info else 0
+    raw = _plain_strings(raw)
+    out, _ = records.normalize(raw, file_format, id_counts=shared, first_row=2 + starts[number])
+    out = out.drop(columns=[c for c in DISPLAY_ONLY if c in out.columns])
+    out[SHARD] = out["person_key"].fillna("#" + out["row"].astype("str")).astype("str")
+    return out
+
+
+def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Columns and dtypes of `meta` (an empty partition must look like a full one)."""
+    return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
+
+
+def _flag_part(part: pd.DataFrame, check_documents: bool) -> pd.DataFrame:
+    """rules.flag_applications on one person-key partition, in file-row order."""
+    part = part.drop(columns=SHARD).sort_values("row", kind="stable").reset_index(drop=True)
+    return _conform(rules.flag_applications(part, check_documents=check_documents), FLAGS_META)
+
+
+def _partial_summary(flags: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The summary's counts of one partition; they add up because a person's rows share a partition."""
+    partial = export.summary(_ZERO_REPORT, flags)
+    return pd.DataFrame({k: [int(partial[k])] for k in keys}, dtype="int64")
+
+
+def _case_keys(flags: pd.DataFrame) -> pd.Series:
+    return flags["person_key"].dropna().drop_duplicates()
+
+
+def _for_output(flags: pd.DataFrame, case_keys: np.ndarray) -> pd.DataFrame:
+    """flags.csv rows (export.flags_for_csv) with case numbers over the whole input, and a sort key."""
+    out = export.flags_for_csv(flags)
+    key = flags["person_key"]
+    has = key.notna().to_numpy()
+    number = np.searchsorted(case_keys, key[has].to_numpy(dtype=case_keys.dtype)) + 1
+    case = pd.Series(pd.NA, index=flags.index, dtype="str")
+    case[has] = "C" + pd.Series(number, dtype="int64").astype("str").str.zfill(6).to_numpy()
+    out["case_id"] = case
+    rank = pd.Categorical(flags["flag"], categories=rules.FLAGS).codes.astype("int64")
+    out[ORDER] = flags["row"].to_numpy() * len(rules.FLAGS) + rank
+    return out
+
+
+# ---------------------------------------------------------------- cluster
+
+
+@contextlib.contextmanager
+def _connect(scheduler: str | None) -> Iterator[Any]:
+    """A client of a new local cluster (scheduler None) or of the scheduler at `scheduler`."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, dashboard_address=":0",
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client
+        return
+    hint = "check the address (tcp://HOST:8786) and that the scheduler runs, or leave out --scheduler for a local cluster"
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({reason}); {hint}") from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            raise ClusterError(f"the Dask scheduler at {scheduler} has no workers; start some "
+                               f"(dask worker {scheduler}) or leave out --scheduler for a local cluster") from None
+        found = client.run(lambda: importlib.util.find_spec("analysis") is not None)
+        missing = sorted(w for w, ok in found.items() if not ok)
+        if missing:
+            raise ClusterError(f"workers {', '.join(missing)} cannot import the analysis package; install this "
+                               "project (pip install .) in the workers' environment")
+        yield client
+
+
+def _show(collection: Any, show: bool) -> None:
+    """Dask's progress bar for running work: a widget in a notebook, text on stderr elsewhere."""
+    if not show:
+        return
+    from distributed import progress
+    from distributed.utils import is_kernel
+
+    if is_kernel():
+        from IPython.display import display
+
+        display(progress(collection, notebook=True))
+    else:
+        with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the command's one-line summary
+            progress(collection)
+
+
+def _compute(client: Any, collections: list, show: bool) -> list:
+    futures = client.compute(collections)
+    _show(futures, show)
+    return client.gather(futures)
+
+
+def _persist(client: Any, collection: dd.DataFrame, show: bool) -> dd.DataFrame:
+    from distributed import wait
+
+    collection = client.persist(collection)
+    _show(collection, show)
+    wait(collection)
+    return collection
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _report(source: str, file_format: str, encoding: str | None, rows: int, columns: dict[str, str],
+            ignored: list[str]) -> records.LoadReport:
+    """The load report the pandas path would write for this input."""
+    absent_docs = [c for c in records.DOCUMENT_COLUMNS if c not in columns]
+    checked = len(absent_docs) < len(records.DOCUMENT_COLUMNS)
+    notes = []
+    if not checked:
+        notes.append("no document columns in the file: document completeness was not checked")
+    elif absent_docs:
+        notes.append("document columns absent, read as empty (no): " + ", ".join(absent_docs))
+    return records.LoadReport(
+        source=source, file_format=file_format, encoding=encoding, rows_read=rows, columns=columns,
+        absent_optional=[c for c in records.OPTIONAL + records.DOCUMENT_COLUMNS if c not in columns],
+        documents_checked=checked, ignored_headers=ignored, notes=notes,
+    )
+
+
+def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame, out_dir: Path, show: bool) -> int:
+    """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv; returns parts written."""
+    from tqdm import tqdm
+
+    parts_dir = out_dir / "flags"
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    for old in parts_dir.glob("part-*.parquet"):
+        old.unlink()
+    written = 0
+    with (out_dir / "flags.csv").open("w", encoding="utf-8", newline="") as fh:
+        header.to_csv(fh, index=False)
+        if ordered is None:
+            return 0
+        futures = client.compute(ordered.to_delayed())
+        for future in tqdm(futures, desc="writing flags", unit="part", file=sys.stderr, disable=not show):
+            part = future.result()
+            future.release()
+            if len(part):
+                part.to_parquet(parts_dir / f"part-{written:05d}.parquet", index=False)
+                part.to_csv(fh, index=False, header=False)
+                written += 1
+    return written
+
+
+def _first_pass(client: Any, raw: dd.DataFrame, source: str, encoding: str | None,
+                show: bool) -> tuple[list[int], pd.Series]:
+    """One read of the application ids: each partition's first row offset, and ids used by several rows."""
+    app = raw.map_partitions(_application_ids, meta=("application_id", "str"))
+    counts = app.value_counts(split_out=True)
+    try:
+        lengths, shared = _compute(client, [app.map_partitions(_length, meta=(None, "int64")), counts[counts > 1]],
+                                   show)
+    except UnicodeDecodeError:
+        raise LoadError(f"{source}: text is neither UTF-8 nor GB18030/GBK ({encoding} failed)") from None
+    except (pa.ArrowException, pd.errors.ParserError) as exc:
+        raise LoadError(f"{source}: not readable ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if len(lengths) != raw.npartitions:  # both passes must see the same partitions
+        raise RuntimeError(f"partition lengths ({len(lengths)}) do not match partitions ({raw.npartitions})")
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared.astype("int64")
+
+
+def _flag_partitions(raw: dd.DataFrame, starts: list[int], shared: pd.Series, report: records.LoadReport,
+                     partitions: int | None) -> dd.DataFrame:
+    """Normalize per input partition, shuffle on the person key, flag per person-key partition (lazy)."""
+    meta = _normalize_part(raw._meta, [0], shared.iloc[:0], report.file_format)
+    normalized = raw.map_partitions(_normalize_part, starts, dask.delayed(shared, pure=True), report.file_format,
+                                    meta=meta)
+    n_parts = partitions or max(raw.npartitions, math.ceil(report.rows_read / ROWS_PER_PARTITION))
+    return normalized.shuffle(on=SHARD, npartitions=n_parts).map_partitions(
+        _flag_part, report.documents_checked, meta=FLAGS_META)
+
+
+def _totals(client: Any, flags: dd.DataFrame, report: records.LoadReport, show: bool) -> tuple[dict, np.ndarray]:
+    """The summary (export.summary's keys, counts added over partitions) and the sorted person keys of cases."""
+    empty = export.summary(report, FLAGS_META)
+    keys = [k for k, v in empty.items() if isinstance(v, int) and not isinstance(v, bool)]
+    partial_meta = pd.DataFrame({k: pd.Series(dtype="int64") for k in keys})
+    partial, case_keys = _compute(client, [flags.map_partitions(_partial_summary, keys, meta=partial_meta),
+                                           flags.map_partitions(_case_keys, meta=("person_key", "str"))], show)
+    result = {**empty, **{k: int(empty[k] + partial[k].sum()) for k in keys}}
+    return result, np.sort(np.asarray(case_keys, dtype=str))
+
+
+def _in_row_order(flags: dd.DataFrame, case_keys: np.ndarray, rows_read: int, n_flags: int) -> dd.DataFrame:
+    """flags.csv rows, range-partitioned by (row, flag): partition i holds rows before those of i + 1 (lazy)."""
+    out = flags.map_partitions(_for_output, dask.delayed(case_keys, pure=True), meta=_for_output(FLAGS_META, case_keys))
+    width = len(rules.FLAGS)
+    n_out = max(1, math.ceil(n_flags / FLAGS_PER_PART))
+    divisions = np.unique(np.linspace(2 * width, (rows_read + 2) * width, n_out + 1).astype(np.int64))
+    return out.set_index(ORDER, divisions=divisions.tolist()).reset_index(drop=True)
+
+
+def flag_with_dask(input_path: str | Path, out_dir: str | Path, scheduler: str | None = None,
+                   partitions: int | None = None, progress: bool | None = None) -> dict:
+    """Flag a Parquet file, folder of Parquet parts or CSV on Dask; write flags.csv, flags/ and summary.json.
+
+    `scheduler`: a Dask scheduler address, or None for a local cluster of LOCAL_WORKERS processes for this
+    run. `partitions`: person-key partitions (default: about ROWS_PER_PARTITION input rows each).
+    `progress`: progress bars on stderr (default: when stderr is a terminal). Returns the summary.
+    """
+    if partitions is not None and partitions < 1:
+        raise ValueError("partitions must be at least 1")
+    show = sys.stderr.isatty() if progress is None else progress
+    path = config.resolve_input(input_path)
+    source = config.display_path(path)
+    out_dir = Path(out_dir)
+    with dask.config.set({"dataframe.convert-string": False}):
+        raw, file_format, encoding = _read_input(path.resolve(), source)
+        _, columns, ignored = records.map_headers(raw._meta, source)
+        raw = raw[list(columns.values())].rename(columns={h: c for c, h in columns.items()})
+
+        with _connect(scheduler) as client:
+            starts, shared = _first_pass(client, raw, source, encoding, show)
+            report = _report(source, file_format, encoding, starts[-1], columns, ignored)
+            flags = _persist(client, _flag_partitions(raw, starts, shared, report, partitions), show)
+            result, case_keys = _totals(client, flags, report, show)
+            n_flags = sum(result[f] for f in rules.FLAGS)
+            ordered = None
+            if n_flags:
+                ordered = _persist(client, _in_row_order(flags, case_keys, report.rows_read, n_flags), show)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            header = _for_output(FLAGS_META, case_keys).drop(columns=ORDER)
+            _write_flags(client, ordered, header, out_dir, show)
+
+    (out_dir / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return result

@@ -1,0 +1,452 @@
+"""Time `python -m analysis flag` against a DuckDB SQL query and a Polars query of the same rules, on one file.
+
+    .venv/bin/python benchmarks/bench_engines.py [--rows 1000000 10000000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_engines.py --rows 100000000 --only flag --keep DIR
+
+The file: generated applications (analysis.sample: same templates and planted faults as data/sample),
+written in chunks as one Parquet file with the columns application_id, id_number (raw text, with the
+generator's messy forms: legacy 15-digit, full-width, spaces, lower-case x, and planted bad IDs),
+province (the two-digit code; a planted unknown province keeps its text), applied_on and cancelled_on
+(Parquet DATE: a typed export, so the engines compare rules rather than date-text parsing; a planted
+date that is no date is null). No document columns, so document completeness is not checked.
+
+Each engine runs in a fresh process, one after the other; seconds are wall time, peak MiB the process's
+maximum resident memory from the operating system (wait4). `dask` (not run by default) is a process tree:
+its peak is the largest sum of the tree's resident memory, sampled every 0.1 s. Then the outputs are
+compared as multisets of (application_id, flag, conflicts_with): mismatches are printed, not asserted.
+DuckDB and Polars are benchmark dependencies only (benchmarks/requirements.lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_flag import timed_run  # noqa: E402
+
+ENGINES = ["flag", "duckdb", "polars", "dask"]
+DEFAULT_ENGINES = ["flag", "duckdb", "polars"]
+CHUNK_ROWS = 2_000_000  # rows generated at a time (memory stays bounded at 100M rows)
+ROW_GROUP = 1 << 20
+ROWS_PER_PERSON = 1.109  # the generator's applications per person
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # ISO 7064 MOD 11-2, GB 11643
+CHECK_CHARS = "10X98765432"
+WIDE = "０１２３４５６７８９Ｘｘ"
+NARROW = "0123456789Xx"
+
+
+# ---------------------------------------------------------------- the file
+
+
+def _province_codes() -> tuple[list[str], list[str]]:
+    """(province codes a record may carry, two-digit prefixes an ID number may start with)."""
+    from analysis import provinces
+
+    return sorted(provinces.PROVINCES["code"]), sorted(provinces.ID_PREFIXES)
+
+
+def _chunk(index: int, rows: int, seed: int):
+    """One chunk of generated applications as an Arrow table with the benchmark's five columns."""
+    import pyarrow as pa
+
+    from analysis import provinces, records, sample
+
+    frame, _ = sample.generate(persons=max(1, round(rows / ROWS_PER_PERSON)), seed=seed + index)
+    if index:  # the hand-made corner cases once, not once per chunk
+        frame = frame[~frame["application_id"].str.fullmatch(r"SQ9000000\d\d")]
+    frame = frame.head(rows)
+    # Chunks are independent draws: a prefix per chunk keeps application ids apart.
+    app = "SQ" + f"{index:04d}" + frame["application_id"].str.slice(2)
+    code = provinces.province_codes(frame["province"])
+    applied, _ = records.parse_dates(frame["applied_on"])
+    cancelled, _ = records.parse_dates(frame["cancelled_on"])
+    return pa.table({
+        "application_id": pa.array(app.to_numpy(dtype=object), pa.string()),
+        "id_number": pa.array(frame["id_number"].to_numpy(dtype=object), pa.string()),
+        "province": pa.array(code.fillna(frame["province"]).to_numpy(dtype=object), pa.string()),
+        "applied_on": pa.array(applied.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
+        "cancelled_on": pa.array(cancelled.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
+    })
+
+
+def write_applications(rows: int, path: Path, seed: int = 1) -> float:
+    """Write exactly `rows` generated applications to a Parquet file, chunk by chunk; return seconds."""
+    import pyarrow.parquet as pq
+
+    start = time.perf_counter()
+    tmp = path.with_suffix(".partial")
+    written, index = 0, 0
+    writer = None
+    try:
+        while written < rows:
+            table = _chunk(index, min(CHUNK_ROWS, rows - written), seed)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table, row_group_size=ROW_GROUP)
+            written += table.num_rows
+            index += 1
+    finally:
+        if writer is not None:
+            writer.close()
+    tmp.replace(path)
+    return time.perf_counter() - start
+
+
+def count_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+# ---------------------------------------------------------------- DuckDB
+
+
+def duckdb_flags_sql(path: Path, out_csv: Path) -> str:
+    """The contract's rules (documents aside) as one DuckDB statement writing the flags as CSV."""
+    codes, prefixes = _province_codes()
+    quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731
+    # Digit i of the 17-digit body, weighted: integer arithmetic on the body as a number is much faster
+    # than 17 substrings.
+    checksum = " + ".join(f"(n // {10 ** (16 - i)}) % 10 * {w}" for i, w in enumerate(WEIGHTS))
+    normalized = rf"upper(regexp_replace(translate(id_number, '{WIDE}', '{NARROW}'), '[\s\x{{3000}}\x{{A0}}]', '', 'g'))"
+    return rf"""
+COPY (
+WITH raw AS (
+    SELECT
+        nullif(trim(application_id), '') AS app,
+        -- most numbers are already clean: normalize (full-width, spaces anywhere, upper case) only the others
+        CASE WHEN regexp_full_match(id_number, '[0-9]{{17}}[0-9X]') THEN id_number ELSE {normalized} END AS t,
+        nullif(trim(province), '') AS prov,
+        applied_on,
+        cancelled_on
+    FROM read_parquet('{path}')
+),
+shaped AS (
+    SELECT *,
+        CASE WHEN regexp_full_match(t, '[0-9]{{17}}[0-9X]') THEN substr(t, 1, 17)
+             WHEN regexp_full_match(t, '[0-9]{{15}}') THEN substr(t, 1, 6) || '19' || substr(t, 7, 9)
+        END AS body
+    FROM raw
+),
+keyed AS (
+    SELECT *, body || substr('{CHECK_CHARS}', 1 + ({checksum}) % 11, 1) AS key
+    FROM (SELECT *, CAST(body AS BIGINT) AS n FROM shaped)
+),
+dated AS (
+    SELECT *, CAST(try_strptime(substr(key, 7, 8), '%Y%m%d') AS DATE) AS birth FROM keyed
+),
+shared AS (
+    SELECT app FROM raw WHERE app IS NOT NULL GROUP BY app HAVING count(*) > 1
+),
+checked AS (
+    SELECT app, applied_on, cancelled_on,
+        CASE WHEN prov IN ({quoted(codes)}) THEN prov END AS prov,
+        coalesce(
+            key IS NULL
+            OR (length(t) = 18 AND substr(t, 18, 1) <> substr(key, 18, 1))
+            OR substr(key, 1, 2) NOT IN ({quoted(prefixes)})
+            OR birth IS NULL
+            OR birth < DATE '1900-01-01'
+            OR coalesce(birth > applied_on, false),
+            true) AS bad_id,
+        app IS NULL
+            OR app IN (SELECT app FROM shared)
+            OR applied_on IS NULL
+            OR coalesce(cancelled_on < applied_on, false)
+            OR prov IS NULL
+            OR prov NOT IN ({quoted(codes)}) AS bad_record,
+        key
+    FROM dated
+),
+usable AS (
+    SELECT app, key, prov, applied_on, cancelled_on FROM checked WHERE NOT bad_id AND NOT bad_record
+),
+pairs AS (  -- a is earlier than b in the contract's order (applied_on, application_id), and live at b
+    SELECT b.app AS b_app, a.app AS a_app, struct_pack(applied_on := a.applied_on, app := a.app) AS a_order,
+        a.prov = b.prov AS same
+    FROM usable b JOIN usable a ON a.key = b.key
+    WHERE (a.applied_on < b.applied_on OR (a.applied_on = b.applied_on AND a.app < b.app))
+        AND (a.cancelled_on IS NULL OR b.applied_on < a.cancelled_on)
+),
+conflicts AS (  -- the earliest such a, in another province and in the same one
+    SELECT b_app,
+        arg_min(a_app, a_order) FILTER (WHERE NOT same) AS other_app,
+        arg_min(a_app, a_order) FILTER (WHERE same) AS same_app
+    FROM pairs GROUP BY b_app
+)
+SELECT app AS application_id, 'invalid_record' AS flag, CASE WHEN NOT bad_id THEN key END AS person_key,
+       prov AS province_code, NULL AS conflicts_with
+FROM checked WHERE bad_record
+UNION ALL
+SELECT app, 'invalid_id', NULL, prov, NULL FROM checked WHERE bad_id
+UNION ALL
+SELECT o.b_app,
+       CASE WHEN o.other_app IS NOT NULL THEN 'cross_province_conflict' ELSE 'duplicate_card' END,
+       u.key, u.prov, coalesce(o.other_app, o.same_app)
+FROM conflicts o JOIN usable u ON u.app = o.b_app
+) TO '{out_csv}' (HEADER, DELIMITER ',')
+"""
+
+
+def run_duckdb(path: Path, out_dir: Path) -> None:
+    """Run duckdb_flags_sql, writing out_dir/flags.csv."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(duckdb_flags_sql(path, out_dir / "flags.csv"))
+
+
+# ---------------------------------------------------------------- Polars
+
+
+def polars_flags_query(path: Path):
+    """The contract's rules (documents aside) as one lazy Polars query: application_id, flag, ..., conflicts_with."""
+    import polars as pl
+
+    codes, prefixes = _province_codes()
+    c = pl.col
+    text = (c("id_number").str.replace_many(list(WIDE), list(NARROW))
+            .str.replace_all(r"\s", "").str.to_uppercase())
+    t = c("t")
+    body = (pl.when(t.str.contains(r"^[0-9]{17}[0-9X]$")).then(t.str.slice(0, 17))
+            .when(t.str.contains(r"^[0-9]{15}$")).then(t.str.slice(0, 6) + "19" + t.str.slice(6, 9)))
+    number = c("body").cast(pl.Int64)  # 17 digits fit; digit i by integer arithmetic, faster than 17 slices
+    checksum = pl.sum_horizontal([(number // 10 ** (16 - i)) % 10 * w for i, w in enumerate(WEIGHTS)])
+    check = (checksum % 11).replace_strict(list(range(11)), list(CHECK_CHARS), return_dtype=pl.String)
+    app = c("application_id").str.strip_chars()
+    app = pl.when(app != "").then(app)
+    prov = c("province").str.strip_chars()
+
+    checked = (
+        pl.scan_parquet(path)
+        .select(app.alias("app"), text.alias("t"), prov.alias("prov_text"), "applied_on", "cancelled_on")
+        .with_columns(body.alias("body"))
+        .with_columns((c("body") + check).alias("key"))
+        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias("birth"))
+        .with_columns(
+            pl.when(c("prov_text").is_in(codes)).then(c("prov_text")).alias("prov"),
+            (c("key").is_null()
+             | ((c("t").str.len_chars() == 18) & (c("t").str.slice(17, 1) != c("key").str.slice(17, 1)))
+             | ~c("key").str.slice(0, 2).is_in(prefixes)
+             | c("birth").is_null()
+             | (c("birth") < pl.date(1900, 1, 1))
+             | (c("birth") > c("applied_on")).fill_null(False)).fill_null(True).alias("bad_id"),
+            (c("app").is_null()
+             | (pl.len().over("app") > 1) & c("app").is_not_null()
+             | c("applied_on").is_null()
+             | (c("cancelled_on") < c("applied_on")).fill_null(False)
+             | ~c("prov_text").is_in(codes).fill_null(False)).alias("bad_record"),
+        )
+    )
+    usable = checked.filter(~c("bad_id") & ~c("bad_record")).select(
+        "app", "key", "prov", "applied_on", "cancelled_on")
+    # a is earlier than b in the contract's order (applied_on, application_id), and live at b.
+    pairs = (
+        usable.join(usable, on="key", suffix="_a")
+        .filter(((c("applied_on_a") < c("applied_on"))
+                 | ((c("applied_on_a") == c("applied_on")) & (c("app_a") < c("app"))))
+                & (c("cancelled_on_a").is_null() | (c("applied_on") < c("cancelled_on_a"))))
+        .sort("applied_on_a", "app_a")
+    )
+    # The earliest such a (rows keep their order within a group), in another province and in the same one.
+    overlaps = pairs.group_by("app").agg(
+        c("app_a").filter(c("prov_a") != c("prov")).first().alias("other_app"),
+        c("app_a").filter(c("prov_a") == c("prov")).first().alias("same_app"),
+        c("key").first(),
+        c("prov").first(),
+    )
+    none = pl.lit(None, dtype=pl.String)
+    return pl.concat([
+        checked.filter("bad_record").select(
+            c("app").alias("application_id"), pl.lit("invalid_record").alias("flag"),
+            pl.when(~c("bad_id")).then(c("key")).alias("person_key"), c("prov").alias("province_code"),
+            none.alias("conflicts_with")),
+        checked.filter("bad_id").select(
+            c("app").alias("application_id"), pl.lit("invalid_id").alias("flag"), none.alias("person_key"),
+            c("prov").alias("province_code"), none.alias("conflicts_with")),
+        overlaps.select(
+            c("app").alias("application_id"),
+            pl.when(c("other_app").is_not_null()).then(pl.lit("cross_province_conflict"))
+            .otherwise(pl.lit("duplicate_card")).alias("flag"),
+            c("key").alias("person_key"), c("prov").alias("province_code"),
+            pl.coalesce("other_app", "same_app").alias("conflicts_with")),
+    ])
+
+
+def run_polars(path: Path, out_dir: Path) -> None:
+    """Run polars_flags_query, writing out_dir/flags.csv."""
+    polars_flags_query(path).sink_csv(out_dir / "flags.csv")
+
+
+def run_dask(path: Path, out_dir: Path) -> None:
+    """analysis.distributed.flag_with_dask on a local cluster."""
+    from analysis.distributed import flag_with_dask
+
+    flag_with_dask(path, out_dir, progress=False)
+
+
+RUNNERS = {"duckdb": run_duckdb, "polars": run_polars, "dask": run_dask}
+
+
+# ---------------------------------------------------------------- runs and checks
+
+
+def timed_tree_run(argv: list[str]) -> tuple[float, float, int]:
+    """Run a command that starts child processes; return (wall seconds, peak summed RSS of the tree in MiB, exit code)."""
+    import psutil
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                break
+            peak = max(peak, total)
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    done.set()
+    sampler.join()
+    return time.perf_counter() - start, peak / 2**20, code
+
+
+def run_engine(engine: str, path: Path, out_dir: Path) -> tuple[float, float, int]:
+    """Run one engine in a fresh process writing out_dir/flags.csv; return (seconds, peak MiB, exit code)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "flags.csv").unlink(missing_ok=True)
+    (out_dir / "error.txt").unlink(missing_ok=True)
+    if engine == "flag":
+        return timed_run([sys.executable, "-m", "analysis", "flag", str(path), "--out", str(out_dir)])
+    argv = [sys.executable, str(Path(__file__).resolve()), "--run-engine", engine, str(path), str(out_dir)]
+    return (timed_tree_run if engine == "dask" else timed_run)(argv)
+
+
+def flag_multiset(out_dir: Path):
+    """(application_id, flag, conflicts_with) -> count, from out_dir/flags.csv."""
+    import pandas as pd
+
+    frame = pd.read_csv(out_dir / "flags.csv", usecols=["application_id", "flag", "conflicts_with"], dtype=str,
+                        keep_default_na=False, na_filter=False)
+    return frame.value_counts().rename("n")
+
+
+def mismatches(left, right) -> int:
+    """Rows in one multiset and not the other (counted with multiplicity)."""
+    import pandas as pd
+
+    joined = pd.concat([left.rename("n_l"), right.rename("n_r")], axis=1).fillna(0)
+    return int((joined["n_l"] - joined["n_r"]).abs().sum())
+
+
+def _child(engine: str, path: Path, out_dir: Path) -> int:
+    try:
+        RUNNERS[engine](path, out_dir)
+    except Exception:
+        (out_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        return 1
+    return 0
+
+
+def _prepare(rows: int, path: Path) -> int:
+    """Write the file unless it exists with `rows` rows (run in a child process, see main)."""
+    if not path.exists() or count_rows(path) != rows:
+        write_applications(rows, path)
+    return 0
+
+
+def _compare(outs: list[Path]) -> int:
+    """Print the mismatches of every output against the first (run in a child process, see main)."""
+    ref = flag_multiset(outs[0])
+    engine = lambda out: out.name.split("-")[1]  # noqa: E731  (out-ENGINE-ROWS)
+    for out in outs[1:]:
+        print(f"  {engine(out)} vs {engine(outs[0])}: {mismatches(ref, flag_multiset(out))} mismatched "
+              f"(application_id, flag, conflicts_with) of {int(ref.sum()):,} flags", flush=True)
+    return 0
+
+
+def _self(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), *args]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=DEFAULT_ENGINES)
+    parser.add_argument("--only", choices=ENGINES, help="run this one engine (e.g. --only flag for the 100M run)")
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated files and outputs in")
+    parser.add_argument("--run-engine", nargs=3, metavar=("ENGINE", "FILE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", nargs=2, metavar=("ROWS", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--compare", nargs="+", type=Path, metavar="OUT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_engine:
+        engine, file, out = args.run_engine
+        return _child(engine, Path(file), Path(out))
+    if args.prepare:
+        return _prepare(int(args.prepare[0]), Path(args.prepare[1]))
+    if args.compare:
+        return _compare(args.compare)
+
+    # This process stays small (no pandas, no Arrow): a child's peak from wait4 includes the
+    # high-water mark of the process that started it, so generating or comparing here would
+    # inflate every figure. Generating and comparing run in child processes of their own.
+    engines = [args.only] if args.only else args.engines
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-engines-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}")
+    print(f"files and outputs in {folder}")
+    print(f"{'engine':<8} {'rows':>13} {'seconds':>9} {'peak MiB':>10}", flush=True)
+    for rows in args.rows:
+        path = folder / f"engines-{rows}.parquet"
+        existed = path.exists()
+        seconds, peak, code = timed_run(_self("--prepare", str(rows), str(path)))
+        if code != 0:
+            command = " ".join(_self("--prepare", str(rows), str(path)))
+            print(f"{'(file)':<8} {rows:>13,} failed (exit code {code}); to see why, run: {command}")
+            return 1
+        if not existed or seconds > 5:  # written (or rewritten: wrong size)
+            print(f"{'(write)':<8} {rows:>13,} {seconds:>9.1f} {peak:>10,.0f}", flush=True)
+        done = []
+        for engine in engines:
+            out = folder / f"out-{engine}-{rows}"
+            seconds, peak, code = run_engine(engine, path, out)
+            if code != 0:
+                error = out / "error.txt"
+                why = error.read_text(encoding="utf-8").strip().splitlines()[-1] if error.exists() else ""
+                print(f"{engine:<8} {rows:>13,} failed (exit code {code}) {why}", flush=True)
+                continue
+            print(f"{engine:<8} {rows:>13,} {seconds:>9.1f} {peak:>10,.0f}", flush=True)
+            done.append(out)
+        if len(done) > 1:
+            subprocess.run(_self("--compare", *map(str, done)), check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
