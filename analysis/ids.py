@@ -120,6 +120,18 @@ def _birth_check(keys: np.ndarray, applied: np.ndarray | None) -> np.ndarray:
     return reason
 
 
+def _problem_series(problem: np.ndarray, index: pd.Index) -> pd.Series:
+    """Object array of reasons (None for none) as "str" values, through Arrow's dictionary (few distinct)."""
+    present = pd.notna(problem)
+    if not present.any():
+        return pd.Series(as_str(pa.nulls(len(problem), pa.string())), index=index)
+    codes, uniques = pd.factorize(problem[present])
+    full = np.full(len(problem), -1, dtype=np.int32)
+    full[present] = codes
+    arr = pa.DictionaryArray.from_arrays(pa.array(full, mask=~present), pa.array(list(uniques), type=pa.string()))
+    return pd.Series(as_str(arr.cast(pa.string())), index=index)
+
+
 def validate_ids(values: pd.Series, applied_on: pd.Series | None = None) -> pd.DataFrame:
     """Normalize and check ID numbers: columns person_key (18 chars or NA), id_problem (reason or NA),
     and person_id (int64: the 17-digit body, which determines the key; -1 where invalid).
@@ -178,7 +190,7 @@ def validate_ids(values: pd.Series, applied_on: pd.Series | None = None) -> pd.D
     return pd.DataFrame(
         {
             "person_key": person_key,
-            "id_problem": pd.Series(problem, index=values.index, dtype="str"),
+            "id_problem": _problem_series(problem, values.index),
             "person_id": person_id,
         },
         index=values.index,
