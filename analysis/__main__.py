@@ -24,7 +24,8 @@ def _flag(args: argparse.Namespace) -> int:
         return 0
     from tqdm.auto import tqdm
 
-    with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+    with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty(),
+              leave=False) as bar:
         records = load_applications(args.input)
         bar.update()
         flags = flag_applications(records.frame, check_documents=records.report.documents_checked)

@@ -35,8 +35,12 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
     """One row per case: applications, provinces in order, first and last application, flagged count."""
     apps = applications_of_cases(records, flags, flag)
     if apps.empty:
-        return pd.DataFrame(columns=["case_id", "person_key", "applications", "flagged", "provinces",
-                                     "first_applied", "last_applied", "live_cards"])
+        return pd.DataFrame({
+            "case_id": pd.Series(dtype="str"), "person_key": pd.Series(dtype="str"),
+            "applications": pd.Series(dtype="int64"), "flagged": pd.Series(dtype="int64"),
+            "provinces": pd.Series(dtype="str"), "first_applied": pd.Series(dtype="datetime64[s]"),
+            "last_applied": pd.Series(dtype="datetime64[s]"), "live_cards": pd.Series(dtype="int64"),
+        })
     ids = case_ids(flags)
     lookup = dict(zip(flags["person_key"], ids))
     live = apps["cancelled_on"].isna()

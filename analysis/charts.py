@@ -89,9 +89,20 @@ def flagged_per_year(table: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
+def _nothing(title: str) -> plt.Figure:
+    """An empty chart that says so, for an export without a single case."""
+    fig, ax = plt.subplots(figsize=(9, 2.5))
+    ax.text(0.5, 0.5, "no cases in this file 本文件无此类案件", ha="center", va="center", fontsize=12)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return fig
+
+
 def origin_destination_heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
     """Heat map of conflicts: rows are the provinces of the live cards, columns where people applied."""
     use_cjk_style()
+    if matrix.empty:
+        return _nothing(title)
     fig, ax = plt.subplots(figsize=(max(7, 0.42 * matrix.shape[1] + 3), max(5, 0.36 * matrix.shape[0] + 2)))
     image = ax.imshow(matrix.to_numpy(), cmap="OrRd", aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=60, ha="right")
@@ -113,6 +124,8 @@ def origin_destination_heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
 def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.Figure:
     """One lane per application, grouped by person: each card from applied_on to cancelled_on (or `as_of`)."""
     use_cjk_style()
+    if apps.empty:
+        return _nothing(title)
     colors = {"duplicate_card": "#c0504d", "cross_province_conflict": "#e46c0a"}
     fig, ax = plt.subplots(figsize=(10, 0.36 * len(apps) + 1.8))
     labels = []

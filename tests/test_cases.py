@@ -78,3 +78,25 @@ def test_example_timelines_are_masked(loaded):
     assert "person_key" not in examples.columns
     assert examples["person"].iloc[0] == "C000002 110111********0078"
     assert cases.last_date(records) == pd.Timestamp("2022-01-01")
+
+
+def test_every_notebook_table_and_chart_works_without_cases(write_records):
+    """Notebooks 02 and 03 on an export with no case at all: empty tables and charts, no error."""
+    import matplotlib.pyplot as plt
+
+    from analysis import charts, explore
+
+    result = load_applications(write_records([app("A", P1, "44", "2020-01-01")]))
+    records, flags = result.frame, flag_applications(result.frame)
+    for flag in ["duplicate_card", "cross_province_conflict"]:
+        assert cases.overview(flags, flag, 1)["count"].tolist()[1:] == [0, 0]
+        assert cases.masked_cases(cases.case_table(records, flags, flag)).empty
+        charts.province_bars(cases.by_province(flags, flag), "cases", "t", "x")
+        charts.flagged_per_year(cases.by_year(records, flags, flag), "t")
+        charts.card_timelines(cases.example_timelines(records, flags, flag), cases.last_date(records), "t")
+        assert cases.headline(records, flags, flag).loc["cases (persons)", "value"] == "0"
+    matrix = cases.origin_destination(records, flags)
+    charts.origin_destination_heatmap(matrix, "t")
+    assert cases.top_flows(matrix).empty
+    assert "Case explorer" in repr(explore.case_explorer(records, flags, ["duplicate_card"]))
+    plt.close("all")
