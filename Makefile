@@ -25,8 +25,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv (when missing) and install the pinned stack
 
-report: $(STAMP) ## the main job on DATA (default: the bundled sample): flags, summary and HTML reports in OUT
-	$(PY) -m analysis report $(DATA) --out $(OUT)
+report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= for notebook 04): flags, workbook, HTML in OUT
+	$(PY) -m analysis report $(DATA) --out $(OUT) $(if $(LEDGER),--ledger $(LEDGER),)
 
 flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT
 	$(PY) -m analysis flag $(DATA) --out $(OUT)

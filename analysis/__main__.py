@@ -58,7 +58,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    build_report(args.input, args.out)
+    build_report(args.input, args.out, ledger=args.ledger)
     print(f"report written: {Path(args.out) / 'index.html'}")
     return 0
 
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="run the notebooks on a file and render HTML reports")
     p.add_argument("input", nargs="?", default=str(config.SAMPLE_APPLICATIONS))
     p.add_argument("--out", default=str(config.REPORTS_DIR))
+    p.add_argument("--ledger", metavar="FILE", help="a fund ledger (.csv/.xlsx) for notebook 04; default: the "
+                   "bundled published figures")
     p.set_defaults(run=_report)
 
     args = parser.parse_args(argv)

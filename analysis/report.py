@@ -12,12 +12,14 @@ from tqdm.auto import tqdm
 
 from . import config, htmlfont
 from .export import write_outputs
-from .records import load_applications
+from .records import LoadError, load_applications
 from .rules import FLAGS, flag_applications
 from .workbook import write_workbook
 
 WORKBOOK = "cases.xlsx"
-REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts"]
+REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts",
+                    "04-article-64-funds"]
+FUNDS_NOTEBOOK = "04-article-64-funds"
 
 
 def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
@@ -67,7 +69,7 @@ do not forward it or attach it to reports.</li></ul>
 """
 
 
-def build_report(input_path: str | Path, out_dir: str | Path) -> Path:
+def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path | None = None) -> Path:
     """Flag the input and render every report notebook on it into out_dir; return index.html.
 
     Everything is written into a staging folder first and moved into out_dir only when all of it
@@ -75,6 +77,15 @@ def build_report(input_path: str | Path, out_dir: str | Path) -> Path:
     """
     source = config.resolve_input(input_path)
     loaded = load_applications(source)  # fails fast, before anything is written
+    ledger_path = None
+    if ledger is not None:
+        from .funds import LedgerError, load_ledger
+
+        ledger_path = config.resolve_input(ledger)
+        try:
+            load_ledger(ledger_path)  # a bad ledger is refused before anything is written
+        except LedgerError as exc:
+            raise LoadError(str(exc)) from None
     flags = flag_applications(loaded.frame, check_documents=loaded.report.documents_checked)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +95,9 @@ def build_report(input_path: str | Path, out_dir: str | Path) -> Path:
         write_workbook(stage / WORKBOOK, loaded.frame, flags)
         bodies = {}
         for name in tqdm(REPORT_NOTEBOOKS, desc="notebooks", unit="nb", disable=None):
-            bodies[f"{name}.html"] = run_notebook(name, stage, {"INPUT": str(source.resolve())})
+            parameters = ({"LEDGER": str(ledger_path.resolve()) if ledger_path else None} if name == FUNDS_NOTEBOOK
+                          else {"INPUT": str(source.resolve())})
+            bodies[f"{name}.html"] = run_notebook(name, stage, parameters)
         bodies["index.html"] = _index_page(summary, [Path(n) for n in bodies])
         style = htmlfont.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
         for page, body in bodies.items():

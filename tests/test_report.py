@@ -115,3 +115,15 @@ def test_report_in_a_real_browser(report):
         browser.close()
     assert problems == []
     assert remote == []
+
+
+def test_bad_ledger_is_refused_before_anything_is_written(tmp_path, capsys):
+    source = tmp_path / "a.csv"
+    source.write_text("application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n",
+                      encoding="utf-8")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("year,fund,revenue,expenditure,year_end_balance\n2024,pension,-1,80,300\n", encoding="utf-8")
+    assert main(["report", str(source), "--out", str(tmp_path / "out"), "--ledger", str(ledger)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "negative amount" in err
+    assert not (tmp_path / "out").exists()
