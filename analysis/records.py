@@ -210,7 +210,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         schema = pq.read_schema(path)
         names = list(schema.names)
         doubled = sorted({n for n in names if names.count(n) > 1})
-        frame = None if doubled else pd.read_parquet(path)
+        # Typed dates straight to datetime64, not to millions of Python date objects.
+        frame = None if doubled else pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})
         for name in [] if doubled else frame.columns:
             if frame[name].dtype == "str":  # Parquet does not check text: damaged pages give invalid UTF-8
                 pa.array(frame[name].array).validate(full=True)
@@ -223,8 +224,6 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     for f in schema:
         if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type):
             frame[f.name] = frame[f.name].map(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
-        elif pa.types.is_date(f.type):  # typed dates arrive as Python date objects: make them datetime64 at once
-            frame[f.name] = pd.Series(np.array(frame[f.name].to_numpy(), dtype="datetime64[D]"), index=frame.index)
         elif pa.types.is_nested(f.type):
             frame[f.name] = frame[f.name].map(
                 lambda v: None if v is None else str(v.tolist() if hasattr(v, "tolist") else v), na_action="ignore")
