@@ -73,7 +73,7 @@ def _fixed_width(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
     """The strings at `rows` (all `width` ASCII bytes long) as a (len(rows), width) uint8 matrix."""
     if len(rows) == 0:
         return np.empty((0, width), dtype=np.uint8)
-    taken = pc.take(arr, pa.array(rows)).combine_chunks() if isinstance(arr, pa.ChunkedArray) else pc.take(arr, pa.array(rows))
+    taken = pc.take(arr, pa.array(rows))  # arr is one array (see _arrow), so is taken
     wide = np.int64 if pa.types.is_large_string(taken.type) else np.int32
     size = np.dtype(wide).itemsize
     offsets = np.frombuffer(taken.buffers()[1], dtype=wide, count=len(taken) + 1, offset=taken.offset * size)
