@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import privacy, provinces
+from .ids import as_str
 
 PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]
 
 
 def case_ids(flags: pd.DataFrame) -> pd.Series:
     """A stable pseudonymous case number per person key (C000001, … in person-key order), NA without a key."""
-    keys = np.sort(flags["person_key"].dropna().unique())
-    numbers = pd.Series([f"C{i + 1:06d}" for i in range(len(keys))], index=keys, dtype="str")
-    return flags["person_key"].map(numbers).astype("str")
+    codes, _ = pd.factorize(flags["person_key"], sort=True)  # -1 for a missing key
+    number = pa.array(codes + 1, mask=codes < 0).cast(pa.string())
+    text = pc.binary_join_element_wise("C", pc.utf8_lpad(number, 6, "0"), "")
+    return pd.Series(as_str(text), index=flags.index)
 
 
 def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = None) -> pd.DataFrame:

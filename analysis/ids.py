@@ -23,11 +23,12 @@ WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=
 CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 EARLIEST_BIRTH = np.datetime64("1900-01-01", "D")
 _PREFIXES = np.array(sorted(int(p) for p in ID_PREFIXES))
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _ZERO, _NINE, _X = ord("0"), ord("9"), ord("X")
 
 # Reason codes: 0 = no problem; later checks in validate_ids override earlier ones (most basic wins).
 FINE, CHECK, FUTURE, OLD, DATE, PREFIX = range(6)
+EMPTY_CODE = 6  # "ID number is empty"
+SHAPE = 7  # code SHAPE + k: "not an ID number: ... got k characters"
 REASONS = np.array([
     None,
     "check character does not match (ISO 7064 MOD 11-2)",
@@ -73,12 +74,20 @@ def _fixed_width(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
     """The strings at `rows` (all `width` ASCII bytes long) as a (len(rows), width) uint8 matrix."""
     if len(rows) == 0:
         return np.empty((0, width), dtype=np.uint8)
-    taken = pc.take(arr, pa.array(rows))  # arr is one array (see _arrow), so is taken
-    wide = np.int64 if pa.types.is_large_string(taken.type) else np.int32
-    size = np.dtype(wide).itemsize
-    offsets = np.frombuffer(taken.buffers()[1], dtype=wide, count=len(taken) + 1, offset=taken.offset * size)
+    if len(rows) == len(arr) and arr.null_count == 0:  # every value has this width: the data buffer is the matrix
+        taken = arr
+    else:
+        taken = pc.take(arr, pa.array(rows))  # arr is one array (see _arrow), so is taken
+    offsets = _offsets(taken)
     data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
     return data[offsets[0]:offsets[-1]].reshape(-1, width)
+
+
+def _offsets(arr: pa.Array) -> np.ndarray:
+    """The value offsets of a string array (len + 1 of them), without copying."""
+    wide = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    size = np.dtype(wide).itemsize
+    return np.frombuffer(arr.buffers()[1], dtype=wide, count=len(arr) + 1, offset=arr.offset * size)
 
 
 def check_characters(bodies: pd.Series | np.ndarray) -> np.ndarray:
@@ -93,43 +102,130 @@ def check_characters(bodies: pd.Series | np.ndarray) -> np.ndarray:
     return CHECK_CHARS[(digits @ WEIGHTS) % 11]
 
 
-def _strings(matrix: np.ndarray) -> pa.Array:
-    """A (n, width) byte matrix back to an Arrow string array without Python objects."""
-    n, width = matrix.shape
-    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes())
-    return pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(np.ascontiguousarray(matrix).tobytes())])
+CHUNK = 1 << 20  # rows per step: temporaries stay a few tens of MiB whatever the file size
+_IS_PREFIX = np.zeros(100, dtype=bool)
+_IS_PREFIX[_PREFIXES] = True
 
 
-def _birth_check(keys: np.ndarray, applied: np.ndarray | None) -> np.ndarray:
-    """Reason code per 18-byte key for its birth date: FINE, DATE, OLD or FUTURE."""
-    d = keys[:, 6:14].astype(np.int64) - _ZERO
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month = d[:, 4] * 10 + d[:, 5]
-    day = d[:, 6] * 10 + d[:, 7]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+def _shape_message(chars: int) -> str:
+    return ("not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, "
+            f"got {chars} characters")
+
+
+def _digits18(m: np.ndarray) -> np.ndarray:
+    """Rows of an (n, 18) byte matrix that are 17 digits and a digit or X."""
+    body = ((m[:, :17] - np.uint8(_ZERO)) <= 9).all(axis=1)  # uint8 wraps below '0': one comparison
+    return body & (((m[:, 17] - np.uint8(_ZERO)) <= 9) | (m[:, 17] == _X))
+
+
+# Digits of a 17-digit body times these columns give, in one float32 matrix product: the MOD 11-2
+# weighted sum, the body as a number in three parts of at most 7 digits, the province prefix and the
+# birth year, month and day. Every partial sum stays below 2**24, so float32 is exact.
+_PARTS = ["weighted", "top", "middle", "bottom", "prefix", "year", "month", "day"]
+_MIX = np.zeros((17, len(_PARTS)), dtype=np.float32)
+_MIX[:, 0] = WEIGHTS
+_MIX[:3, 1] = [100, 10, 1]
+_MIX[3:10, 2] = 10.0 ** np.arange(6, -1, -1)
+_MIX[10:, 3] = 10.0 ** np.arange(6, -1, -1)
+_MIX[:2, 4] = [10, 1]
+_MIX[6:10, 5] = [1000, 100, 10, 1]
+_MIX[10:12, 6] = [10, 1]
+_MIX[12:14, 7] = [10, 1]
+
+
+def _numbers(body: np.ndarray) -> dict[str, np.ndarray]:
+    """An (n, 17) digit-byte matrix as numbers: weighted (MOD 11-2 sum), number (the 17 digits as int64),
+    prefix (first two digits), year, month, day (of birth)."""
+    parts = (body - np.uint8(_ZERO)).astype(np.float32) @ _MIX
+    out = {name: parts[:, i].astype(np.int64) for i, name in enumerate(_PARTS)}
+    out["number"] = (out.pop("top") * 10_000_000 + out.pop("middle")) * 10_000_000 + out.pop("bottom")
+    return out
+
+
+def _bodies(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shape one slice of raw ID text: (rows that are ID-shaped, their 17-digit bodies, their given check
+    byte (0 for a 15-digit number), problem code per row (EMPTY/SHAPE codes, 0 elsewhere)).
+
+    Plain 18-character numbers (nearly all) are read straight from Arrow's buffers; only the rest is
+    normalized (full-width, spaces, lower-case x) and looked at again.
+    """
+    n = len(arr)
+    length = np.diff(_offsets(arr))
+    if arr.null_count:
+        length = np.where(arr.is_valid().to_numpy(zero_copy_only=False), length, 0)
+    code = np.zeros(n, dtype=np.int32)
+    rows18 = np.flatnonzero(length == 18)
+    m18 = _fixed_width(arr, rows18, 18)
+    plain = _digits18(m18)
+    rest = np.ones(n, dtype=bool)
+    rest[rows18[plain]] = False
+    rows, bodies, given = [rows18[plain]], [m18[plain, :17]], [m18[plain, 17]]
+    if rest.any():
+        others = np.flatnonzero(rest)
+        text = _arrow(normalize_text(pd.Series(as_str(pc.take(arr, pa.array(others))))))
+        length = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False)
+        code[others[length == 0]] = EMPTY_CODE
+        at18, at15 = np.flatnonzero(length == 18), np.flatnonzero(length == 15)
+        m = _fixed_width(text, at18, 18)
+        ok18 = _digits18(m)
+        rows.append(others[at18[ok18]]), bodies.append(m[ok18, :17]), given.append(m[ok18, 17])
+        m = _fixed_width(text, at15, 15)
+        ok15 = ((m - np.uint8(_ZERO)) <= 9).all(axis=1)
+        nineteen = np.broadcast_to(np.frombuffer(b"19", dtype=np.uint8), (int(ok15.sum()), 2))
+        rows.append(others[at15[ok15]]), bodies.append(np.hstack([m[ok15, :6], nineteen, m[ok15, 6:]]))
+        given.append(np.zeros(int(ok15.sum()), dtype=np.uint8))
+        shaped = np.zeros(len(others), dtype=bool)
+        shaped[at18[ok18]] = True
+        shaped[at15[ok15]] = True
+        bad = ~shaped & (length != 0)
+        if bad.any():
+            chars = pc.utf8_length(pc.filter(text, pa.array(bad))).to_numpy(zero_copy_only=False)
+            code[others[bad]] = SHAPE + chars
+    return np.concatenate(rows), np.concatenate(bodies), np.concatenate(given), code
+
+
+# Day number (days since 1970-01-01) of the first of every month of the years 0-9999, and one more:
+# a birth date is one look-up, its month's length the difference of two.
+_MONTH_START = (np.arange(10_000 * 12 + 1) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+_EARLIEST = int(EARLIEST_BIRTH.astype(np.int64))
+
+
+def _birth_codes(year: np.ndarray, month: np.ndarray, day: np.ndarray, applied: np.ndarray | None) -> np.ndarray:
+    """Problem code per birth date (characters 7-14): FINE, DATE, OLD or FUTURE."""
     month_ok = (month >= 1) & (month <= 12)
-    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-    real = month_ok & (day >= 1) & (day <= days)
-    months = (year - 1970) * 12 + np.where(month_ok, month - 1, 0)
-    birth = months.astype("datetime64[M]").astype("datetime64[D]") + np.where(real, day - 1, 0).astype("timedelta64[D]")
-    reason = np.full(len(keys), FINE, dtype=np.int8)
-    reason[real & (birth < EARLIEST_BIRTH)] = OLD
+    at = year * 12 + np.where(month_ok, month - 1, 0)
+    first = _MONTH_START[at]
+    real = month_ok & (day >= 1) & (day <= _MONTH_START[at + 1] - first)
+    birth = first + day - 1
+    code = np.full(len(year), FINE, dtype=np.int32)
+    code[real & (birth < _EARLIEST)] = OLD
     if applied is not None:
-        reason[real & (birth > applied)] = FUTURE  # NaT compares False: no date, no check
-    reason[~real] = DATE
-    return reason
+        code[real & (birth > applied)] = FUTURE
+    code[~real] = DATE
+    return code
 
 
-def _problem_series(problem: np.ndarray, index: pd.Index) -> pd.Series:
-    """Object array of reasons (None for none) as "str" values, through Arrow's dictionary (few distinct)."""
-    present = pd.notna(problem)
+def _key_array(keys: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """An (n, 18) byte matrix as an Arrow string array, null where not `valid` (no Python objects)."""
+    n = len(keys)
+    large = n * 18 >= 2**31
+    offsets = np.arange(n + 1, dtype=np.int64 if large else np.int32) * 18
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if not valid.all() else None
+    arr = pa.Array.from_buffers(pa.large_string() if large else pa.string(), n,
+                                [validity, pa.py_buffer(offsets), pa.py_buffer(keys)])
+    return arr
+
+
+def _problems(code: np.ndarray) -> pa.Array:
+    """Problem codes as reason text (null for FINE), through a dictionary of the few distinct reasons."""
+    present = code != FINE
     if not present.any():
-        return pd.Series(as_str(pa.nulls(len(problem), pa.string())), index=index)
-    codes, uniques = pd.factorize(problem[present])
-    full = np.full(len(problem), -1, dtype=np.int32)
-    full[present] = codes
-    arr = pa.DictionaryArray.from_arrays(pa.array(full, mask=~present), pa.array(list(uniques), type=pa.string()))
-    return pd.Series(as_str(arr.cast(pa.string())), index=index)
+        return pa.nulls(len(code), pa.string())
+    kinds = np.unique(code[present])
+    words = [REASONS[k] if k < EMPTY_CODE else EMPTY if k == EMPTY_CODE else _shape_message(int(k) - SHAPE)
+             for k in kinds]
+    index = np.searchsorted(kinds, code).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(index, mask=~present), pa.array(words, pa.string())).cast(pa.string())
 
 
 def validate_ids(values: pd.Series, applied_on: pd.Series | None = None) -> pd.DataFrame:
@@ -138,59 +234,41 @@ def validate_ids(values: pd.Series, applied_on: pd.Series | None = None) -> pd.D
 
     `values` is text; a value that is not text (a number that went through a spreadsheet)
     should already carry its problem, see records.py. `applied_on` bounds the birth date.
+    Works through the rows CHUNK at a time, so its memory is the outputs plus one chunk's worth.
     """
     n = len(values)
-    arr = _arrow(normalize_text(values))
-    length = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-    problem = np.full(n, None, dtype=object)
-    problem[length == 0] = EMPTY
-
-    rows18 = np.flatnonzero(length == 18)
-    rows15 = np.flatnonzero(length == 15)
-    m18 = _fixed_width(arr, rows18, 18)
-    m15 = _fixed_width(arr, rows15, 15)
-    ok18 = ((m18[:, :17] >= _ZERO) & (m18[:, :17] <= _NINE)).all(axis=1) & (
-        ((m18[:, 17] >= _ZERO) & (m18[:, 17] <= _NINE)) | (m18[:, 17] == _X))
-    ok15 = ((m15 >= _ZERO) & (m15 <= _NINE)).all(axis=1)
-    rows = np.concatenate([rows18[ok18], rows15[ok15]])
-    given = np.concatenate([m18[ok18, 17], np.zeros(int(ok15.sum()), dtype=np.uint8)])
-    nineteen = np.broadcast_to(np.frombuffer(b"19", dtype=np.uint8), (int(ok15.sum()), 2))
-    body = np.concatenate([m18[ok18, :17], np.hstack([m15[ok15, :6], nineteen, m15[ok15, 6:]])])
-    keys = np.hstack([body, check_characters(body)[:, None]])
-
-    shape_bad = np.ones(n, dtype=bool)
-    shape_bad[rows] = False
-    shape_bad &= length != 0
-    if shape_bad.any():
-        chars = pc.utf8_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
-        problem[shape_bad] = [
-            "not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, "
-            f"got {k} characters" for k in chars[shape_bad]
-        ]
-
-    applied = None if applied_on is None else applied_on.to_numpy(dtype="datetime64[D]")[rows]
-    code = _birth_check(keys, applied)
-    code[(code == FINE) & (given != 0) & (given != keys[:, 17])] = CHECK
-    prefix = (keys[:, 0].astype(np.int64) - _ZERO) * 10 + keys[:, 1] - _ZERO
-    code[~np.isin(prefix, _PREFIXES)] = PREFIX
-    problem[rows] = REASONS[code]
-
-    good = rows[code == FINE]
-    # Keys back to text: one fixed-width byte matrix for all rows, nulls where invalid.
-    full = np.zeros((n, 18), dtype=np.uint8)
-    full[good] = keys[code == FINE]
-    valid = np.zeros(n, dtype=bool)
-    valid[good] = True
-    key_arr = pc.if_else(pa.array(valid), _strings(full), pa.nulls(n, pa.string()))
-    person_key = pd.Series(as_str(key_arr), index=values.index)
+    arr = _arrow(values)
+    applied_all = None
+    if applied_on is not None:  # day numbers; no date (NaT) becomes the largest day, so no birth is after it
+        days = applied_on.to_numpy(dtype="datetime64[D]")
+        applied_all = np.where(np.isnat(days), np.iinfo(np.int64).max, days.astype(np.int64))
+    keys = np.zeros((n, 18), dtype=np.uint8)
     person_id = np.full(n, -1, dtype=np.int64)
-    if len(good):
-        digits = keys[code == FINE][:, :17].astype(np.int64) - _ZERO
-        person_id[good] = digits @ (10 ** np.arange(16, -1, -1, dtype=np.int64))
+    code = np.zeros(n, dtype=np.int32)
+    rows_of = keys.view("V18").ravel()  # one 18-byte item per row: whole keys move in one copy each
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        rows, body, given, chunk_code = _bodies(arr.slice(start, stop - start))
+        num = _numbers(body)
+        check = CHECK_CHARS[num["weighted"] % 11]
+        applied = None if applied_all is None else applied_all[start:stop][rows]
+        found = _birth_codes(num["year"], num["month"], num["day"], applied)
+        found[(found == FINE) & (given != 0) & (given != check)] = CHECK
+        found[~_IS_PREFIX[num["prefix"]]] = PREFIX
+        chunk_code[rows] = found
+        good = found == FINE
+        key = np.empty((int(good.sum()), 18), dtype=np.uint8)
+        key[:, :17] = body[good]
+        key[:, 17] = check[good]
+        at = start + rows[good]
+        rows_of[at] = key.view("V18").ravel()
+        person_id[at] = num["number"][good]
+        code[start:stop] = chunk_code
+    valid = person_id >= 0
     return pd.DataFrame(
         {
-            "person_key": person_key,
-            "id_problem": _problem_series(problem, values.index),
+            "person_key": pd.Series(as_str(_key_array(keys, valid)), index=values.index),
+            "id_problem": pd.Series(as_str(_problems(code)), index=values.index),
             "person_id": person_id,
         },
         index=values.index,

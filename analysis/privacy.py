@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .ids import as_str
 
 ID_COLUMNS = ("id_number", "person_key")
 NAME_COLUMNS = ("name",)
@@ -15,13 +19,15 @@ _FULL_ID = re.compile(
 
 def mask_ids(values: pd.Series) -> pd.Series:
     """`110105********002X`: the region code and the last four characters stay, the birth date and more go."""
-    text = values.astype("str")
-    length = text.str.len()
-    long_enough = (length >= 12).fillna(False).astype(bool)
-    stars = length.fillna(0).astype("int64").clip(lower=0) - 10
-    masked = text.str.slice(0, 6) + stars.clip(lower=1).map(lambda k: "*" * k).astype("str") + text.str.slice(-4)
-    short = text.str.replace(r"[0-9A-Za-z０-９]", "*", regex=True)
-    return masked.where(long_enough, short).where(text.notna())
+    arr = pa.array(values.astype("str").array)
+    length = pc.utf8_length(arr)
+    stars = pc.binary_repeat(pa.scalar("*", arr.type), pc.max_element_wise(pc.subtract(length, 10), 1))
+    masked = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, 6), stars,
+                                         pc.utf8_slice_codeunits(arr, -4), pa.scalar("", arr.type))
+    long_enough = pc.greater_equal(length, 12)
+    if not pc.all(long_enough).as_py():  # short values: every digit and letter starred
+        masked = pc.if_else(long_enough, masked, pc.replace_substring_regex(arr, "[0-9A-Za-z０-９]", "*"))
+    return pd.Series(as_str(masked), index=values.index, name=values.name)
 
 
 def mask_names(values: pd.Series) -> pd.Series:

@@ -70,11 +70,11 @@ def _days(values: pd.Series) -> np.ndarray:
 
 
 def _as_int(values: pd.Series, width: int | None = None) -> np.ndarray:
-    """Digit strings (their first `width` characters) as int64, through Arrow: no Python per row."""
+    """Digit strings (their first `width` characters) as int64 (-1 for missing), through Arrow: no Python per row."""
     arr = pa.array(values.to_numpy(dtype=object) if values.dtype != "str" else values.array)
     if width is not None:
         arr = pc.utf8_slice_codeunits(arr, 0, width)
-    return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+    return pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False)
 
 
 def _text_rank(values: pd.Series) -> np.ndarray:
@@ -83,28 +83,68 @@ def _text_rank(values: pd.Series) -> np.ndarray:
     return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy(zero_copy_only=False)
 
 
-def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
-    """For usable rows: the earliest live earlier application of the same person, per province side.
+SMALL_SORT = 1 << 16  # below this many keys numpy's own argsort is as fast
 
-    Returns, indexed like the usable rows, `same_at` and `other_at` (index labels of the earliest
-    earlier application live at this one, in the same / another province; -1 for none).
 
-    Method (no self-join, no per-person loop): within (person, province) in application order,
-    the running maximum of cancelled_on is non-decreasing, so the first earlier application still
-    live at date t is found by binary search for the first running maximum above t.
+def argsort_stable(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(np.argsort(key, kind="stable"), the sorted keys) for non-negative int64 keys, several times faster
+    than numpy's argsort on large arrays.
+
+    numpy sorts plain values far faster than it argsorts them, so: sort the top bits of each key packed
+    with its row number (values only), which leaves the rows nearly in order, then finish with a stable
+    argsort of the nearly sorted keys (timsort, fast on long runs). Equal keys keep their row order.
     """
-    usable = (records["record_problem"].isna() & records["id_problem"].isna()).to_numpy()
-    columns = ["person_key", "province_code", "applied_on", "cancelled_on", "application_id"]
-    v = records.loc[usable, columns + (["person_id"] if "person_id" in records.columns else [])]
-    n = len(v)
-    if n == 0:
-        return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
+    n = len(key)
+    if n < SMALL_SORT:
+        order = np.argsort(key, kind="stable")
+        return order, key[order]
+    index_bits = (n - 1).bit_length()
+    shift = max(0, int(key.max()).bit_length() - (63 - index_bits))
+    packed = np.sort(((key >> shift) << index_bits) | np.arange(n, dtype=np.int64))
+    rows = packed & ((1 << index_bits) - 1)
+    del packed
+    nearly = key[rows]
+    finish = np.argsort(nearly, kind="stable")
+    return rows[finish], nearly[finish]
 
+
+def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
+    """The usable rows that overlap an earlier live application of the same person.
+
+    Returns, indexed by those rows' index labels, `same_at` and `other_at`: the index labels of the
+    earliest earlier application live at this one in the same / in another province (-1 for none).
+
+    Method (no self-join, no per-person loop): only persons with two or more usable applications can
+    overlap, and one sort of the person keys finds them (most persons apply once). Within (person,
+    province) in application order, the running maximum of cancelled_on is non-decreasing, so the
+    first earlier application still live at date t is found by binary search for the first running
+    maximum above t.
+    """
+    none = pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
+    usable = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
+    if len(usable) < 2:
+        return none
     # The first 17 characters determine the check character, so they identify the person as an integer.
-    person = v["person_id"].to_numpy() if "person_id" in v.columns else _as_int(v["person_key"], 17)
-    province = _as_int(v["province_code"])
-    applied = _days(v["applied_on"])
-    cancelled = v["cancelled_on"]
+    if "person_id" in records.columns:
+        person = records["person_id"].to_numpy()[usable]
+    else:
+        person = _as_int(records["person_key"].iloc[usable], 17)
+    by_person, person_sorted = argsort_stable(person)
+    del person
+    first = np.r_[True, person_sorted[1:] != person_sorted[:-1]]
+    del person_sorted
+    size = np.diff(np.r_[np.flatnonzero(first), len(first)])
+    repeated = np.repeat(size > 1, size)  # per sorted row: its person has more than one application
+    at = usable[by_person[repeated]]  # record positions, grouped by person
+    person_rank = np.cumsum(first[repeated]) - 1
+    del by_person, first, repeated, usable
+    n = len(at)
+    if n == 0:
+        return none
+
+    province = _as_int(records["province_code"].iloc[at])
+    applied = _days(records["applied_on"].iloc[at])
+    cancelled = records["cancelled_on"].iloc[at]
     lo = int(applied.min())
     hi = int(max(applied.max(), _days(cancelled.dropna()).max() if cancelled.notna().any() else lo))
     span = hi - lo + 2
@@ -114,24 +154,24 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
 
     # Application order: (person, applied_on, application_id), as one integer sort key per row.
     # Only same-day applications of one person need their application_ids compared as text.
-    person_values, person_rank = np.unique(person, return_inverse=True)
-    day_key = person_rank.astype(np.int64) * span + applied_rel
-    by_order = np.argsort(day_key)
-    sorted_key = day_key[by_order]
+    day_key = person_rank * span + applied_rel
+    by_order, sorted_key = argsort_stable(day_key)
     same_day = sorted_key[1:] == sorted_key[:-1]
     if same_day.any():
         tie = np.zeros(n, dtype=bool)
-        tie[by_order[1:][same_day]] = True
-        tie[by_order[:-1][same_day]] = True
-        tiebreak = np.zeros(n, dtype=np.int64)
-        tiebreak[tie] = _text_rank(v["application_id"][tie])
-        by_order = np.lexsort((tiebreak, day_key))
+        tie[1:] = same_day
+        tie[:-1] |= same_day
+        runs = np.flatnonzero(tie)  # runs of equal keys: put each run in application_id order
+        rank = _text_rank(records["application_id"].iloc[at[by_order[runs]]])
+        by_order[runs] = by_order[runs][np.lexsort((rank, sorted_key[runs]))]
     order = np.empty(n, dtype=np.int64)
     order[by_order] = np.arange(n)
+    person_values = np.arange(int(person_rank[-1]) + 1)
 
     # (person, province) pairs as dense codes; rows sorted by (pair, order).
-    pair_key = person_rank.astype(np.int64) * 100 + province
-    by_pair = np.argsort(pair_key * n + order)
+    pair_key = person_rank * 100 + province
+    # Rows in application order stay grouped by person: a stable sort by pair is nearly free.
+    by_pair = by_order[np.argsort(pair_key[by_order], kind="stable")]
     pair_key_sorted = pair_key[by_pair]
     starts = np.flatnonzero(np.r_[True, pair_key_sorted[1:] != pair_key_sorted[:-1]])
     pair_sorted = np.cumsum(np.r_[False, pair_key_sorted[1:] != pair_key_sorted[:-1]])
@@ -178,8 +218,9 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
         hit = np.where(hit < order[rows], hit, n)
         np.minimum.at(other, rows, hit)
 
-    labels = np.append(v.index.to_numpy()[by_order], -1)
-    return pd.DataFrame({"same_at": labels[same], "other_at": labels[other]}, index=v.index)
+    hit = np.flatnonzero((same < n) | (other < n))
+    labels = np.append(records.index.to_numpy()[at[by_order]], -1)
+    return pd.DataFrame({"same_at": labels[same[hit]], "other_at": labels[other[hit]]}, index=records.index[at[hit]])
 
 
 def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
@@ -192,8 +233,8 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
         ("duplicate_card", dup, "same_at"),
     ]:
         at = overlaps.loc[mask, column].to_numpy()
-        rows = records.loc[mask[mask].index]
-        earlier = records.loc[at]
+        rows = records.loc[mask[mask].index, ["application_id", "person_key", "province_code", "row"]]
+        earlier = records.loc[at, ["application_id", "province_code", "applied_on", "cancelled_on"]]
         where = earlier["province_code"].map(provinces.SHORT_NAME).fillna("") + " " + earlier["province_code"].fillna("")
         detail = (
             "card application "
@@ -208,7 +249,7 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
         )
         detail = np.asarray(detail)
         out.append(
-            rows[["application_id", "person_key", "province_code", "row"]].assign(
+            rows.assign(
                 flag=flag, conflicts_with=earlier["application_id"].to_numpy(), detail=detail
             )
         )

@@ -22,3 +22,10 @@ def test_mask_frame_masks_id_and_name_columns_only():
     assert masked.iloc[0].tolist() == ["110105********002X", "110105********002X", "张*", "广东"]
     assert find_full_ids(masked.to_csv()) == []
     assert find_full_ids(frame.to_csv()) == ["11010519491231002X", "11010519491231002X"]
+
+
+def test_case_ids_number_persons_in_key_order():
+    from analysis.cases import case_ids
+
+    flags = pd.DataFrame({"person_key": pd.Series(["B", None, "A", "B", "C"], dtype="str")})
+    assert case_ids(flags).fillna("-").tolist() == ["C000002", "-", "C000001", "C000002", "C000003"]

@@ -65,3 +65,13 @@ def test_generated_expectations_hold_for_another_seed(tmp_path, kind):
     frame, expected = generate(persons=3000, seed=7)
     path = write(frame, tmp_path / f"s.{kind}", kind, chinese=kind == "xlsx")
     assert as_set(flag_applications(load_applications(path).frame)) == as_set(expected)
+
+
+def test_the_large_file_paths_give_the_planted_flags_on_the_sample(monkeypatch, expected):
+    """Large inputs take other branches (packed sorts, ID numbers in chunks): forced here on the sample."""
+    from analysis import ids, rules
+
+    monkeypatch.setattr(rules, "SMALL_SORT", 0)
+    monkeypatch.setattr(ids, "CHUNK", 997)  # chunk edges fall anywhere, the last chunk is a short one
+    loaded = load_applications(config.SAMPLE_APPLICATIONS)
+    assert as_set(flag_applications(loaded.frame)) == expected
