@@ -48,6 +48,20 @@ def as_str(arr: pa.Array) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(arr, dtype=STR)
 
 
+def pieces(values: pd.Series, size: int) -> list[tuple[int, pa.Array]]:
+    """(first row, Arrow string array) pieces of at most `size` rows covering the values, without copying
+    them into one array first (a Parquet column arrives in chunks: joining them is a copy of the column)."""
+    arr = values.array._pa_array if hasattr(values.array, "_pa_array") else _arrow(values)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out, start = [], 0
+    for chunk in chunks:
+        for at in range(0, len(chunk), size):
+            part = chunk.slice(at, min(size, len(chunk) - at))
+            out.append((start, part))
+            start += len(part)
+    return out
+
+
 def _arrow(values: pd.Series) -> pa.Array:
     """The values as one Arrow string array (nulls for missing)."""
     if isinstance(values.array, pd.arrays.ArrowStringArray) or hasattr(values.array, "_pa_array"):
@@ -142,9 +156,10 @@ def _numbers(body: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _bodies(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shape one slice of raw ID text: (rows that are ID-shaped, their 17-digit bodies, their given check
-    byte (0 for a 15-digit number), problem code per row (EMPTY/SHAPE codes, 0 elsewhere)).
+def _bodies(arr: pa.Array) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]], np.ndarray]:
+    """Shape one slice of raw ID text: ([(rows, their (k, 18) byte matrix: 17-digit body and the given
+    check character, rows of it that are ID-shaped or None for all, legacy: upgraded 15-digit numbers
+    whose check character is still to compute), ...], problem code per row (EMPTY/SHAPE codes, 0 elsewhere)).
 
     Plain 18-character numbers (nearly all) are read straight from Arrow's buffers; only the rest is
     normalized (full-width, spaces, lower-case x) and looked at again.
@@ -159,7 +174,7 @@ def _bodies(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     plain = _digits18(m18)
     rest = np.ones(n, dtype=bool)
     rest[rows18[plain]] = False
-    rows, bodies, given = [rows18[plain]], [m18[plain, :17]], [m18[plain, 17]]
+    parts = [(rows18, m18, None if plain.all() else plain, False)]  # views of Arrow's data: no copies
     if rest.any():
         others = np.flatnonzero(rest)
         text = _arrow(normalize_text(pd.Series(as_str(pc.take(arr, pa.array(others))))))
@@ -168,12 +183,12 @@ def _bodies(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         at18, at15 = np.flatnonzero(length == 18), np.flatnonzero(length == 15)
         m = _fixed_width(text, at18, 18)
         ok18 = _digits18(m)
-        rows.append(others[at18[ok18]]), bodies.append(m[ok18, :17]), given.append(m[ok18, 17])
+        parts.append((others[at18[ok18]], np.ascontiguousarray(m[ok18]), None, False))
         m = _fixed_width(text, at15, 15)
         ok15 = ((m - np.uint8(_ZERO)) <= 9).all(axis=1)
-        nineteen = np.broadcast_to(np.frombuffer(b"19", dtype=np.uint8), (int(ok15.sum()), 2))
-        rows.append(others[at15[ok15]]), bodies.append(np.hstack([m[ok15, :6], nineteen, m[ok15, 6:]]))
-        given.append(np.zeros(int(ok15.sum()), dtype=np.uint8))
+        legacy = np.zeros((int(ok15.sum()), 18), dtype=np.uint8)  # body: region, "19", the rest; check: later
+        legacy[:, :6], legacy[:, 6:8], legacy[:, 8:17] = m[ok15, :6], np.frombuffer(b"19", dtype=np.uint8), m[ok15, 6:]
+        parts.append((others[at15[ok15]], legacy, None, True))
         shaped = np.zeros(len(others), dtype=bool)
         shaped[at18[ok18]] = True
         shaped[at15[ok15]] = True
@@ -181,7 +196,7 @@ def _bodies(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         if bad.any():
             chars = pc.utf8_length(pc.filter(text, pa.array(bad))).to_numpy(zero_copy_only=False)
             code[others[bad]] = SHAPE + chars
-    return np.concatenate(rows), np.concatenate(bodies), np.concatenate(given), code
+    return parts, code
 
 
 # Day number (days since 1970-01-01) of the first of every month of the years 0-9999, and one more:
@@ -192,8 +207,8 @@ _EARLIEST = int(EARLIEST_BIRTH.astype(np.int64))
 
 def _birth_codes(year: np.ndarray, month: np.ndarray, day: np.ndarray, applied: np.ndarray | None) -> np.ndarray:
     """Problem code per birth date (characters 7-14): FINE, DATE, OLD or FUTURE."""
-    month_ok = (month >= 1) & (month <= 12)
-    at = year * 12 + np.where(month_ok, month - 1, 0)
+    month_ok = (month >= 1) & (month <= 12) & (year >= 0) & (year <= 9999)  # (not digits: any numbers)
+    at = np.where(month_ok, year * 12 + month - 1, 0)
     first = _MONTH_START[at]
     real = month_ok & (day >= 1) & (day <= _MONTH_START[at + 1] - first)
     birth = first + day - 1
@@ -207,13 +222,10 @@ def _birth_codes(year: np.ndarray, month: np.ndarray, day: np.ndarray, applied: 
 
 def _key_array(keys: np.ndarray, valid: np.ndarray) -> pa.Array:
     """An (n, 18) byte matrix as an Arrow string array, null where not `valid` (no Python objects)."""
-    n = len(keys)
-    large = n * 18 >= 2**31
-    offsets = np.arange(n + 1, dtype=np.int64 if large else np.int32) * 18
+    n = len(keys)  # large_string (64-bit offsets), the type pandas keeps text in: no conversion after
+    offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int64)
     validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if not valid.all() else None
-    arr = pa.Array.from_buffers(pa.large_string() if large else pa.string(), n,
-                                [validity, pa.py_buffer(offsets), pa.py_buffer(keys)])
-    return arr
+    return pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(keys)])
 
 
 def _problems(code: np.ndarray) -> pa.Array:
@@ -224,52 +236,70 @@ def _problems(code: np.ndarray) -> pa.Array:
     kinds = np.unique(code[present])
     words = [REASONS[k] if k < EMPTY_CODE else EMPTY if k == EMPTY_CODE else _shape_message(int(k) - SHAPE)
              for k in kinds]
-    index = np.searchsorted(kinds, code).astype(np.int32)
+    lookup = np.zeros(int(kinds[-1]) + 1, dtype=np.int32)
+    lookup[kinds] = np.arange(len(kinds), dtype=np.int32)
+    index = lookup[code]
     return pa.DictionaryArray.from_arrays(pa.array(index, mask=~present), pa.array(words, pa.string())).cast(pa.string())
 
 
-def validate_ids(values: pd.Series, applied_on: pd.Series | None = None) -> pd.DataFrame:
+def validate_ids(values: pd.Series, applied_on: pd.Series | None = None, skip: np.ndarray | None = None) -> pd.DataFrame:
     """Normalize and check ID numbers: columns person_key (18 chars or NA), id_problem (reason or NA),
     and person_id (int64: the 17-digit body, which determines the key; -1 where invalid).
 
     `values` is text; a value that is not text (a number that went through a spreadsheet)
-    should already carry its problem, see records.py. `applied_on` bounds the birth date.
+    should already carry its problem and be marked in `skip` (then it gets no key and the problem
+    "empty", for the caller to replace), see records.py. `applied_on` bounds the birth date.
     Works through the rows CHUNK at a time, so its memory is the outputs plus one chunk's worth.
     """
     n = len(values)
-    arr = _arrow(values)
-    applied_all = None
-    if applied_on is not None:  # day numbers; no date (NaT) becomes the largest day, so no birth is after it
-        days = applied_on.to_numpy(dtype="datetime64[D]")
-        applied_all = np.where(np.isnat(days), np.iinfo(np.int64).max, days.astype(np.int64))
+    if not (values.dtype == "str" and hasattr(values.array, "_pa_array")):
+        values = pd.Series(as_str(_arrow(values)), index=values.index)
+    applied_all = None if applied_on is None else applied_on.to_numpy()
     keys = np.zeros((n, 18), dtype=np.uint8)
     person_id = np.full(n, -1, dtype=np.int64)
     code = np.zeros(n, dtype=np.int32)
     rows_of = keys.view("V18").ravel()  # one 18-byte item per row: whole keys move in one copy each
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        rows, body, given, chunk_code = _bodies(arr.slice(start, stop - start))
-        num = _numbers(body)
-        check = CHECK_CHARS[num["weighted"] % 11]
-        applied = None if applied_all is None else applied_all[start:stop][rows]
-        found = _birth_codes(num["year"], num["month"], num["day"], applied)
-        found[(found == FINE) & (given != 0) & (given != check)] = CHECK
-        found[~_IS_PREFIX[num["prefix"]]] = PREFIX
-        chunk_code[rows] = found
-        good = found == FINE
-        key = np.empty((int(good.sum()), 18), dtype=np.uint8)
-        key[:, :17] = body[good]
-        key[:, 17] = check[good]
-        at = start + rows[good]
-        rows_of[at] = key.view("V18").ravel()
-        person_id[at] = num["number"][good]
+    for start, piece in pieces(values, CHUNK):
+        stop = start + len(piece)
+        parts, chunk_code = _bodies(piece)
+        applied_chunk = None
+        if applied_all is not None:  # day numbers; no date (NaT) becomes the largest day: no birth is after it
+            days = applied_all[start:stop].astype("datetime64[D]")
+            applied_chunk = np.where(np.isnat(days), np.iinfo(np.int64).max, days.astype(np.int64))
+        for rows, m, ok, legacy in parts:
+            if len(rows) == 0:
+                continue
+            num = _numbers(m[:, :17])
+            check = CHECK_CHARS[num["weighted"] % 11]
+            applied = None if applied_chunk is None else applied_chunk[rows]
+            found = _birth_codes(num["year"], num["month"], num["day"], applied)
+            if not legacy:
+                found[(found == FINE) & (m[:, 17] != check)] = CHECK
+            found[~_IS_PREFIX[np.minimum(num["prefix"], 99)]] = PREFIX  # (rows not ok hold any bytes)
+            good = found == FINE
+            if ok is None:
+                chunk_code[rows] = found
+            else:
+                chunk_code[rows[ok]] = found[ok]
+                good &= ok
+            if legacy:
+                m[:, 17] = check
+            at = start + rows[good]
+            rows_of[at] = m.view("V18").ravel()[good]  # a good 18-digit number is its own key
+            person_id[at] = num["number"][good]
         code[start:stop] = chunk_code
+    if skip is not None:
+        person_id[skip] = -1
+        code[skip] = EMPTY_CODE
     valid = person_id >= 0
+    key_text = pd.Series(as_str(_key_array(keys, valid)), index=values.index)
+    del keys
     return pd.DataFrame(
         {
-            "person_key": pd.Series(as_str(_key_array(keys, valid)), index=values.index),
+            "person_key": key_text,
             "id_problem": pd.Series(as_str(_problems(code)), index=values.index),
             "person_id": person_id,
         },
         index=values.index,
+        copy=False,
     )

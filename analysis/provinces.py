@@ -96,10 +96,15 @@ def _lookup_one(value: str) -> str | None:
 
 def province_codes(values: pd.Series) -> pd.Series:
     """Map province values (codes, Chinese or English names) to two-digit codes; unknown or empty -> NA."""
-    text = values.astype("str").fillna("")
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    mapped = pd.array([_lookup_one(u) for u in uniques], dtype="str")
-    return pd.Series(mapped.take(codes), index=values.index, name="province_code")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .ids import as_str
+
+    arr = pa.array(values.astype("str").array)
+    encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    mapped = pa.array([_lookup_one(u) for u in encoded.dictionary.to_pylist()], pa.string())
+    return pd.Series(as_str(pc.take(mapped, encoded.indices)), index=values.index, name="province_code")
 
 
 def label(code: str, english: bool = False) -> str:

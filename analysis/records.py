@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import config, provinces
+from . import config, frames, provinces
 from .ids import as_str, validate_ids
 
 REQUIRED = ["application_id", "id_number", "province", "applied_on"]
@@ -323,9 +323,18 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def as_text(values: pd.Series) -> pd.Series:
     """Any column as `str`: numbers written without a trailing .0, missing as NA, text stripped."""
     if values.dtype == "str" and hasattr(values.array, "_pa_array"):
-        arr = pc.utf8_trim_whitespace(values.array._pa_array)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-        return pd.Series(as_str(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr), index=values.index)
+        arr = values.array._pa_array
+        # Most exports are clean: look first (at the first and last bytes), copy only when there is work.
+        edge = frames.edge_bytes(values, frames.SPACE_AT_EDGE)
+        if edge.any() and pc.any(pc.match_substring_regex(frames.take(values, np.flatnonzero(edge)).array._pa_array,
+                                                          r"^\s|\s$")).as_py():
+            arr = pc.utf8_trim_whitespace(arr)
+            empty = pc.equal(arr, "")
+        else:
+            empty = pa.array(frames.byte_lengths(values) == 0)
+        if pc.any(empty).as_py():
+            arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
+        return pd.Series(as_str(arr), index=values.index)
     if values.dtype == "str":
         return values.str.strip().replace("", pd.NA)
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -347,7 +356,7 @@ def as_text(values: pd.Series) -> pd.Series:
 
 def id_text(values: pd.Series, numbers_exact: bool) -> tuple[pd.Series, pd.Series]:
     """ID column as text (as given, for display) plus a problem for cells whose digits may be lost."""
-    problem = pd.Series(pd.NA, index=values.index, dtype="str")
+    problem = _null_text(values.index)
     if values.dtype == "str":
         text = values
     elif pd.api.types.is_float_dtype(values):
@@ -364,12 +373,48 @@ def id_text(values: pd.Series, numbers_exact: bool) -> tuple[pd.Series, pd.Serie
             lost = is_float | ((digits > EXCEL_DIGITS) & (not numbers_exact))
             idx = nums.index[lost.to_numpy()]
             problem[idx] = "ID number was stored as a number in the spreadsheet (digits lost): store the column as text"
-    maybe = text.str.contains("E", regex=False).fillna(False) | text.str.contains("e", regex=False).fillna(False)
+    if text.dtype == "str" and hasattr(text.array, "_pa_array"):  # Arrow: only values not all digits can hold an E
+        other = np.flatnonzero(~pc.fill_null(pc.ascii_is_decimal(text.array._pa_array), True).to_numpy(zero_copy_only=False))
+        maybe = np.zeros(len(text), dtype=bool)
+        if len(other):
+            found = pc.match_substring_regex(frames.take(text, other).array._pa_array, "[eE]")
+            maybe[other] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        maybe = pd.Series(maybe, index=text.index)
+    else:
+        maybe = text.str.contains("E", regex=False).fillna(False) | text.str.contains("e", regex=False).fillna(False)
     sci = pd.Series(False, index=text.index)
     if maybe.any():
-        sci[maybe] = text[maybe].str.fullmatch(r"\s*\d+(\.\d+)?[eE][+-]?\d+\s*").fillna(False).astype(bool)
-    problem[sci] = "ID number is in scientific notation (digits lost in a spreadsheet): export the column as text"
+        at = np.flatnonzero(maybe.to_numpy(dtype=bool))
+        found = pc.match_substring_regex(pa.array(frames.take(text, at).astype("str").array),
+                                         r"^\s*\d+(\.\d+)?[eE][+-]?\d+\s*$")
+        sci.iloc[at] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    message = "ID number is in scientific notation (digits lost in a spreadsheet): export the column as text"
+    if problem.isna().all():  # built by Arrow: setting values in a ten-million-row text column copies it
+        problem = _constant_text(sci.to_numpy(dtype=bool), message, text.index)
+    else:
+        problem[sci] = message
     return text, problem
+
+
+def _placed(mask: np.ndarray, values: pd.Series, index: pd.Index) -> pd.Series:
+    """A "str" column holding `values` (one per true entry of `mask`, in order) and missing elsewhere,
+    built by Arrow (setting values into a ten-million-row text column would copy it)."""
+    place = np.full(len(mask), -1, dtype=np.int32)
+    place[mask] = np.arange(int(mask.sum()), dtype=np.int32)
+    dictionary = pa.array(values.astype("str").array).cast(pa.large_string())
+    if isinstance(dictionary, pa.ChunkedArray):
+        dictionary = dictionary.combine_chunks()
+    arr = pa.DictionaryArray.from_arrays(pa.array(place, mask=place < 0), dictionary).cast(pa.large_string())
+    return pd.Series(as_str(arr), index=index)
+
+
+def _constant_text(mask: np.ndarray, message: str, index: pd.Index) -> pd.Series:
+    """`message` where `mask`, missing elsewhere, as a "str" column (through a one-entry dictionary)."""
+    if not mask.any():
+        return _null_text(index)
+    codes = pa.array(np.zeros(len(mask), dtype=np.int8), mask=~mask)
+    arr = pa.DictionaryArray.from_arrays(codes, pa.array([message], pa.large_string())).cast(pa.large_string())
+    return pd.Series(as_str(arr), index=index)
 
 
 _DATE_PATTERN = (
@@ -383,7 +428,8 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
     """Parse the contract's date forms: (dates at day resolution, mask of non-empty cells that are no date)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
-        return dates.dt.floor("D").astype("datetime64[s]"), pd.Series(False, index=values.index)
+        days = dates.to_numpy().astype("datetime64[D]").astype("datetime64[s]")  # numpy floors to the day
+        return pd.Series(days, index=values.index), pd.Series(False, index=values.index)
     codes, uniques = factorize(values)
     uniq = pd.Series(uniques, dtype=object)
     parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[s]")
@@ -425,25 +471,105 @@ def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ---------------------------------------------------------------- normalize
 
 
-def _append(acc: pd.Series, mask: pd.Series, message) -> pd.Series:
-    """Add a message to the problems of rows in `mask`, joined by '; '.
+def release_memory() -> None:
+    """Give Arrow's freed buffers back to the system between steps: its allocator keeps them otherwise, and
+    on a 10-million-row file that is most of a gigabyte on top of the next step's own peak."""
+    pa.default_memory_pool().release_unused()
 
-    `message` is a string, or a function of the masked index returning one message per row (so
-    row-specific messages are only built for the few rows that need them).
+
+def _null_text(index: pd.Index) -> pd.Series:
+    """An all-missing "str" column (no per-row objects)."""
+    return pd.Series(as_str(pa.nulls(len(index), pa.large_string())), index=index)
+
+
+class _Problems:
+    """Messages noted per row ('; '-joined in the order noted). Masks are kept and the text is built
+    at the end for the rows that have any, so a clean million-row file builds no strings at all.
+
+    A message is a string, or a function of the index labels of the masked rows returning one message
+    per row (row-specific messages are only built for the few rows that need them).
     """
-    mask = mask.to_numpy(dtype=bool) if isinstance(mask, pd.Series) else mask
-    if not mask.any():
-        return acc
-    where = acc.index[mask]
-    msg = message if isinstance(message, str) else message(where)
-    before = acc[where]
-    out = acc.copy()
-    out[where] = before.fillna("") + np.where(before.notna(), "; ", "") + msg
-    return out
+
+    def __init__(self, index: pd.Index):
+        self.index = index
+        self.notes: list[tuple[np.ndarray, object]] = []
+
+    def add(self, mask, message) -> None:
+        mask = mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.notes.append((mask, message))
+
+    def series(self) -> pd.Series:
+        out = _null_text(self.index)
+        if not self.notes:
+            return out
+        hit = np.logical_or.reduce([mask for mask, _ in self.notes])
+        text = pd.Series(pd.NA, index=self.index[hit], dtype="str")
+        for mask, message in self.notes:
+            where = self.index[mask]
+            msg = message if isinstance(message, str) else pd.Series(np.asarray(message(where)), index=where, dtype="str")
+            before = text[where]
+            text[where] = (before.fillna("") + np.where(before.notna(), "; ", "") + msg).to_numpy()
+        return _placed(hit, text, self.index)
 
 
 def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("").str.slice(0, 40) + "'"
+
+
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def repeated(values: pd.Series) -> np.ndarray:
+    """Per row: its text is not missing and occurs in more than one row (exact).
+
+    Hashing ten million strings in a hash table is slow (random memory access), so: a 64-bit hash per
+    value from its bytes (numpy, a million rows at a time, grouped by length), one sort of the hashes,
+    and an exact comparison of the few rows whose hash is not unique.
+    """
+    from .ids import _fixed_width, pieces
+
+    n = len(values)
+    digest = np.zeros(n, dtype=np.uint64)
+    present = np.zeros(n, dtype=bool)
+    with np.errstate(over="ignore"):
+        for start, arr in pieces(values.astype("str"), 1 << 20):
+            length = pc.fill_null(pc.binary_length(arr), -1).to_numpy(zero_copy_only=False)
+            present[start:start + len(arr)] = length >= 0
+            widths = np.flatnonzero(np.bincount(length[length >= 0])) if (length >= 0).any() else []
+            if len(widths) > 64:  # many lengths (free text): a hash table after all
+                return (values.notna() & values.duplicated(keep=False)).to_numpy(dtype=bool)
+            for width in widths:
+                rows = np.flatnonzero(length == width)
+                padded = np.zeros((len(rows), -(-int(width) // 8) * 8 or 8), dtype=np.uint8)
+                if width:
+                    padded[:, :width] = _fixed_width(arr, rows, int(width))
+                words = padded.view(np.uint64)
+                h = np.full(len(rows), np.uint64(width) * _HASH_MULTIPLIER, dtype=np.uint64)
+                for i in range(words.shape[1]):
+                    h = (h ^ words[:, i]) * _HASH_MULTIPLIER
+                    h ^= h >> np.uint64(31)
+                digest[start + rows] = h
+    ordered = np.sort(digest[present] if not present.all() else digest)
+    twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    out = np.zeros(n, dtype=bool)
+    if len(twice) == 0:
+        return out
+    # Rows whose hash is one of `twice`: a bitmap of the hashes' low bits rules out nearly every row at
+    # the cost of one look-up; binary search settles the rest.
+    bits = np.zeros(1 << 24, dtype=bool)
+    bits[(twice & np.uint64((1 << 24) - 1)).astype(np.int64)] = True
+    candidates = []
+    for start in range(0, n, 1 << 20):
+        part = digest[start:start + (1 << 20)]
+        maybe = np.flatnonzero(bits[(part & np.uint64((1 << 24) - 1)).astype(np.int64)]
+                               & present[start:start + len(part)])
+        pos = np.minimum(np.searchsorted(twice, part[maybe]), len(twice) - 1)
+        candidates.append(start + maybe[twice[pos] == part[maybe]])
+    candidates = np.concatenate(candidates)
+    out[candidates] = frames.take(values, candidates).duplicated(keep=False).to_numpy(dtype=bool)
+    return out
 
 
 def normalize(raw: pd.DataFrame, file_format: str, id_counts: pd.Series | None = None,
@@ -454,70 +580,78 @@ def normalize(raw: pd.DataFrame, file_format: str, id_counts: pd.Series | None =
     raw = raw.set_axis(idx, axis=0)
 
     def column(name: str) -> pd.Series:
-        return raw[name] if name in raw.columns else pd.Series(pd.NA, index=idx, dtype="str")
+        return raw[name] if name in raw.columns else _null_text(idx)
+
+    def text(name: str) -> pd.Series:
+        return as_text(raw[name]) if name in raw.columns else _null_text(idx)
 
     out = pd.DataFrame({"row": np.arange(first_row, first_row + n, dtype=np.int64)}, index=idx)
-    out["application_id"] = as_text(column("application_id"))
+    out["application_id"] = text("application_id")
     raw_id, id_problem_num = id_text(column("id_number"), numbers_exact=file_format == "parquet")
     out["id_number"] = raw_id
-    out["name"] = as_text(column("name"))
-    out["province"] = as_text(column("province"))
+    out["name"] = text("name")
+    out["province"] = text("province")
     out["province_code"] = provinces.province_codes(out["province"])
-    out["city"] = as_text(column("city"))
+    out["city"] = text("city")
     applied, applied_bad = parse_dates(column("applied_on"), excel_serials=file_format == "xlsx")
-    cancelled, cancelled_bad = parse_dates(column("cancelled_on"), excel_serials=file_format == "xlsx")
+    if "cancelled_on" in raw.columns:
+        cancelled, cancelled_bad = parse_dates(raw["cancelled_on"], excel_serials=file_format == "xlsx")
+    else:
+        cancelled, cancelled_bad = pd.Series(pd.NaT, index=idx, dtype="datetime64[s]"), np.zeros(n, dtype=bool)
     out["applied_on"] = applied
     out["cancelled_on"] = cancelled
+    release_memory()
 
-    ids = validate_ids(raw_id.where(id_problem_num.isna()), applied)
+    mangled = id_problem_num.notna().to_numpy()
+    ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None)
     out["person_key"] = ids["person_key"]
     out["person_id"] = ids["person_id"]
-    out["id_problem"] = id_problem_num.fillna(ids["id_problem"])
+    out["id_problem"] = ids["id_problem"]
+    if mangled.any():
+        first = pc.coalesce(pa.array(id_problem_num.array), pa.array(ids["id_problem"].array))
+        out["id_problem"] = pd.Series(as_str(first), index=idx)
 
-    problem = pd.Series(pd.NA, index=idx, dtype="str")
+    release_memory()
+    problem = _Problems(idx)
     app_id = out["application_id"]
-    problem = _append(problem, app_id.isna(), "application_id is empty")
+    problem.add(app_id.isna(), "application_id is empty")
     if id_counts is None:  # one whole file
-        shared = app_id.notna() & app_id.duplicated(keep=False)
+        shared = pd.Series(repeated(app_id), index=idx)
         counts = app_id[shared].value_counts()
     else:  # one part of a larger input (Dask): counts over the whole input
         counts = id_counts[id_counts > 1]
         shared = app_id.isin(counts.index).fillna(False).astype(bool)
     if shared.any():
-        times = app_id[shared].map(counts).astype("int64")
-        problem = _append(
-            problem, shared, lambda w: "application_id " + _quoted(app_id[w]) + " is used by " + times[w].astype(str) + " rows"
-        )
-    applied_text = as_text(column("applied_on"))
-    problem = _append(problem, applied.isna() & ~applied_bad, "applied_on is empty")
-    problem = _append(problem, applied_bad, lambda w: "applied_on " + _quoted(applied_text[w]) + " is not a date")
-    cancelled_text = as_text(column("cancelled_on"))
-    problem = _append(problem, cancelled_bad, lambda w: "cancelled_on " + _quoted(cancelled_text[w]) + " is not a date")
+        problem.add(shared, lambda w: "application_id " + _quoted(app_id[w]) + " is used by "
+                    + app_id[w].map(counts).astype("int64").astype(str) + " rows")
+    problem.add(applied.isna() & ~applied_bad, "applied_on is empty")
+    problem.add(applied_bad, lambda w: "applied_on " + _quoted(as_text(column("applied_on")[w])) + " is not a date")
+    problem.add(cancelled_bad, lambda w: "cancelled_on " + _quoted(as_text(column("cancelled_on")[w])) + " is not a date")
     before = (cancelled < applied).fillna(False).astype(bool)
-    problem = _append(
-        problem,
+    problem.add(
         before,
         lambda w: "cancelled_on " + cancelled[w].dt.strftime("%Y-%m-%d") + " is before applied_on "
         + applied[w].dt.strftime("%Y-%m-%d"),
     )
     prov_empty = out["province"].isna()
-    problem = _append(problem, prov_empty, "province is empty")
-    problem = _append(
-        problem,
-        ~prov_empty & out["province_code"].isna(),
-        lambda w: "province " + _quoted(out["province"][w]) + " is not a known province",
-    )
-    out["record_problem"] = problem
+    problem.add(prov_empty, "province is empty")
+    problem.add(~prov_empty & out["province_code"].isna(),
+                lambda w: "province " + _quoted(out["province"][w]) + " is not a known province")
+    out["record_problem"] = problem.series()
+    release_memory()
 
     absent_docs = [c for c in DOCUMENT_COLUMNS if c not in raw.columns]
-    note = pd.Series(pd.NA, index=idx, dtype="str")
+    note = _Problems(idx)
     for name in BOOLEAN_COLUMNS:
-        values, unknown = parse_booleans(column(name))
+        if name not in raw.columns:  # absent: empty, which counts as no
+            out[name] = np.zeros(n, dtype=bool)
+            continue
+        values, unknown = parse_booleans(raw[name])
         out[name] = values
-        note = _append(note, unknown, lambda w, name=name: name + " value " + _quoted(as_text(column(name)[w]))
-                       + " not understood, read as no")
-    out["special_category"] = as_text(column("special_category"))
-    out["document_note"] = note
+        note.add(unknown, lambda w, name=name: name + " value " + _quoted(as_text(column(name)[w])) + " not understood, read as no")
+    out["special_category"] = text("special_category")
+    out["document_note"] = note.series()
+    release_memory()
     return out, absent_docs
 
 

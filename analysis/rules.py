@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import provinces
+from . import frames, provinces
 
 FLAGS = [
     "invalid_record",
@@ -20,6 +20,7 @@ FLAGS = [
     "cross_province_conflict",
     "incomplete_documents",
 ]
+ROW_COLUMNS = ["application_id", "person_key", "province_code", "row"]  # what a flag repeats of its row
 FLAG_COLUMNS = ["application_id", "flag", "person_key", "province_code", "conflicts_with", "detail", "row"]
 
 
@@ -52,16 +53,13 @@ def document_problems(records: pd.DataFrame) -> pd.Series:
 def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFrame]:
     out = []
     for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
-        hit = reason.notna()
-        out.append(records.loc[hit, ["application_id", "person_key", "province_code", "row"]].assign(flag=flag, detail=reason[hit]))
+        at = frames.mask_positions(reason.notna())
+        out.append(frames.rows(records, at, ROW_COLUMNS).assign(flag=flag, detail=frames.take(reason, at).array))
     if check_documents:
         docs = document_problems(records)
-        hit = docs.notna()
-        out.append(
-            records.loc[hit, ["application_id", "person_key", "province_code", "row"]].assign(
-                flag="incomplete_documents", detail=docs[hit]
-            )
-        )
+        at = frames.mask_positions(docs.notna())
+        out.append(frames.rows(records, at, ROW_COLUMNS).assign(flag="incomplete_documents",
+                                                                detail=docs.iloc[at].array))
     return out
 
 
@@ -128,7 +126,7 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     if "person_id" in records.columns:
         person = records["person_id"].to_numpy()[usable]
     else:
-        person = _as_int(records["person_key"].iloc[usable], 17)
+        person = _as_int(frames.take(records["person_key"], usable), 17)
     by_person, person_sorted = argsort_stable(person)
     del person
     first = np.r_[True, person_sorted[1:] != person_sorted[:-1]]
@@ -142,7 +140,7 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     if n == 0:
         return none
 
-    province = _as_int(records["province_code"].iloc[at])
+    province = _as_int(frames.take(records["province_code"], at))
     applied = _days(records["applied_on"].iloc[at])
     cancelled = records["cancelled_on"].iloc[at]
     lo = int(applied.min())
@@ -162,7 +160,7 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
         tie[1:] = same_day
         tie[:-1] |= same_day
         runs = np.flatnonzero(tie)  # runs of equal keys: put each run in application_id order
-        rank = _text_rank(records["application_id"].iloc[at[by_order[runs]]])
+        rank = _text_rank(frames.take(records["application_id"], at[by_order[runs]]))
         by_order[runs] = by_order[runs][np.lexsort((rank, sorted_key[runs]))]
     order = np.empty(n, dtype=np.int64)
     order[by_order] = np.arange(n)
@@ -233,8 +231,9 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
         ("duplicate_card", dup, "same_at"),
     ]:
         at = overlaps.loc[mask, column].to_numpy()
-        rows = records.loc[mask[mask].index, ["application_id", "person_key", "province_code", "row"]]
-        earlier = records.loc[at, ["application_id", "province_code", "applied_on", "cancelled_on"]]
+        rows = frames.rows(records, records.index.get_indexer(mask[mask].index), ROW_COLUMNS)
+        earlier = frames.rows(records, records.index.get_indexer(at),
+                              ["application_id", "province_code", "applied_on", "cancelled_on"])
         where = earlier["province_code"].map(provinces.SHORT_NAME).fillna("") + " " + earlier["province_code"].fillna("")
         detail = (
             "card application "

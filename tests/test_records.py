@@ -5,6 +5,8 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.records import LoadError, load_applications, parse_booleans, parse_dates
 
@@ -238,3 +240,14 @@ def test_bundled_sample_meets_the_schema():
     from analysis.records import normalized_schema
 
     normalized_schema().validate(load_applications(config.SAMPLE_APPLICATIONS).frame, lazy=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab1中 ", max_size=9)), max_size=40))
+def test_repeated_finds_exactly_the_values_used_more_than_once(values):
+    """The hashed duplicate finder behind 'application_id is used by N rows' agrees with pandas."""
+    from analysis.records import repeated
+
+    series = pd.Series(values, dtype="str")
+    expected = (series.notna() & series.duplicated(keep=False)).to_numpy(dtype=bool)
+    assert repeated(series).tolist() == expected.tolist()
