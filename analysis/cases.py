@@ -15,7 +15,12 @@ PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]
 
 def case_ids(flags: pd.DataFrame) -> pd.Series:
     """A stable pseudonymous case number per person key (C000001, … in person-key order), NA without a key."""
-    codes, _ = pd.factorize(flags["person_key"], sort=True)  # -1 for a missing key
+    keys = pa.array(flags["person_key"].astype("str").array)
+    encoded = pc.dictionary_encode(keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
+    rank = np.empty(len(encoded.dictionary), dtype=np.int64)  # each distinct key's place in key order
+    rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(encoded.dictionary))
+    codes = np.where(encoded.indices.is_valid().to_numpy(zero_copy_only=False),
+                     rank[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)] if len(rank) else -1, -1)
     number = pa.array(codes + 1, mask=codes < 0).cast(pa.string())
     text = pc.binary_join_element_wise("C", pc.utf8_lpad(number, 6, "0"), "")
     return pd.Series(as_str(text), index=flags.index)

@@ -30,9 +30,10 @@ def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
     which = np.searchsorted(ends, positions, side="right")
     by_chunk = np.argsort(which, kind="stable")
     starts = np.r_[0, ends[:-1]]
+    bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(chunks)))]
     parts = []
-    for c in np.unique(which):
-        inside = by_chunk[which[by_chunk] == c]
+    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
+        inside = by_chunk[bounds[c]:bounds[c + 1]]
         parts.append(chunks[c].take(pa.array(positions[inside] - starts[c])))
     taken = pa.concat_arrays(parts) if parts else pa.array([], chunks[0].type)
     back = np.empty(len(positions), dtype=np.int64)

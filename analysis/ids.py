@@ -70,6 +70,11 @@ def _arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
 
 
+_OTHER_SPACE = np.zeros(256, dtype=bool)
+_OTHER_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31]] = True
+_OTHER_SPACE[0x80:] = True  # a non-ASCII character may be a Unicode space
+
+
 def normalize_text(values: pd.Series) -> pd.Series:
     """Full-width to half-width, spaces removed anywhere, upper case; missing stays missing."""
     arr = _arrow(values)
@@ -78,9 +83,15 @@ def normalize_text(values: pd.Series) -> pd.Series:
         narrow = [unicodedata.normalize("NFKC", v) for v in pc.filter(arr, wide).to_pylist()]
         arr = pc.replace_with_mask(arr, wide, pa.array(narrow, type=arr.type))
     arr = pc.utf8_upper(pc.replace_substring(arr, " ", ""))
-    other_space = pc.fill_null(pc.match_substring_regex(arr, r"\s"), False)
-    if pc.any(other_space).as_py():
-        arr = pc.if_else(other_space, pc.replace_substring_regex(arr, r"\s+", ""), arr)
+    from . import frames  # other white space: looked for (regex) only in values with such a byte
+
+    maybe = np.flatnonzero(frames.any_byte(pd.Series(as_str(arr)), _OTHER_SPACE))
+    if len(maybe):
+        other_space = np.zeros(len(arr), dtype=bool)
+        other_space[maybe] = pc.fill_null(pc.match_substring_regex(arr.take(pa.array(maybe)), r"\s"), False).to_numpy(
+            zero_copy_only=False)
+        if other_space.any():
+            arr = pc.if_else(pa.array(other_space), pc.replace_substring_regex(arr, r"\s+", ""), arr)
     return pd.Series(as_str(arr), index=values.index)
 
 
@@ -126,10 +137,23 @@ def _shape_message(chars: int) -> str:
             f"got {chars} characters")
 
 
+_NIBBLES = np.uint64(0xF0F0F0F0F0F0F0F0)
+_THREES = np.uint64(0x3030303030303030)
+_SIXES = np.uint64(0x0606060606060606)
+
+
 def _digits18(m: np.ndarray) -> np.ndarray:
-    """Rows of an (n, 18) byte matrix that are 17 digits and a digit or X."""
-    body = ((m[:, :17] - np.uint8(_ZERO)) <= 9).all(axis=1)  # uint8 wraps below '0': one comparison
-    return body & (((m[:, 17] - np.uint8(_ZERO)) <= 9) | (m[:, 17] == _X))
+    """Rows of an (n, 18) byte matrix that are 17 digits and a digit or X.
+
+    The first 16 bytes of a row are read as two 8-byte words and checked all at once (SWAR): every byte
+    is 0x30-0x39 exactly when its high nibble is 3, and still is after adding 6 (0x3A+6 carries to 4)."""
+    m = np.ascontiguousarray(m)
+    if len(m) == 0:
+        return np.zeros(0, dtype=bool)
+    words = np.ndarray((len(m), 2), dtype=np.uint64, buffer=m, strides=(18, 8))  # unaligned views, no copy
+    ok = ((words & _NIBBLES) == _THREES) & (((words + _SIXES) & _NIBBLES) == _THREES)
+    last = m[:, 17]
+    return ok[:, 0] & ok[:, 1] & ((m[:, 16] - np.uint8(_ZERO)) <= 9) & (((last - np.uint8(_ZERO)) <= 9) | (last == _X))
 
 
 # Digits of a 17-digit body times these columns give, in one float32 matrix product: the MOD 11-2

@@ -377,8 +377,7 @@ def id_text(values: pd.Series, numbers_exact: bool) -> tuple[pd.Series, pd.Serie
         other = np.flatnonzero(~pc.fill_null(pc.ascii_is_decimal(text.array._pa_array), True).to_numpy(zero_copy_only=False))
         maybe = np.zeros(len(text), dtype=bool)
         if len(other):
-            found = pc.match_substring_regex(frames.take(text, other).array._pa_array, "[eE]")
-            maybe[other] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+            maybe[other] = frames.any_byte(frames.take(text, other), frames.byte_table(b"eE"))
         maybe = pd.Series(maybe, index=text.index)
     else:
         maybe = text.str.contains("E", regex=False).fillna(False) | text.str.contains("e", regex=False).fillna(False)

@@ -72,7 +72,8 @@ def _as_int(values: pd.Series, width: int | None = None) -> np.ndarray:
     arr = pa.array(values.to_numpy(dtype=object) if values.dtype != "str" else values.array)
     if width is not None:
         arr = pc.utf8_slice_codeunits(arr, 0, width)
-    return pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False)
+    number = pc.fill_null(pc.cast(arr, pa.int64()), -1)
+    return number.to_numpy() if isinstance(number, pa.ChunkedArray) else number.to_numpy(zero_copy_only=False)
 
 
 def _text_rank(values: pd.Series) -> np.ndarray:
@@ -140,7 +141,7 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     if n == 0:
         return none
 
-    province = _as_int(frames.take(records["province_code"], at))
+    province = _as_int(records["province_code"])[at]  # parsing all 2-digit codes beats taking text first
     applied = _days(records["applied_on"].iloc[at])
     cancelled = records["cancelled_on"].iloc[at]
     lo = int(applied.min())
@@ -221,6 +222,25 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"same_at": labels[same[hit]], "other_at": labels[other[hit]]}, index=records.index[at[hit]])
 
 
+_SHORT_NAMES = pa.array([provinces.SHORT_NAME.get(f"{c:02d}", "") for c in range(100)], pa.large_string())
+
+
+def _live_detail(earlier: pd.DataFrame) -> pa.Array:
+    """'card application A of 2020-01-01 in 广东 44 is still live (cancelled 2021-01-01 | never cancelled)',
+    built by Arrow (no Python string per row)."""
+    text = lambda value: pa.scalar(value, pa.large_string())  # noqa: E731
+    app = pa.array(earlier["application_id"].astype("str").array).cast(pa.large_string())
+    code = pa.array(earlier["province_code"].astype("str").array).cast(pa.large_string())
+    name = pc.take(_SHORT_NAMES, pc.fill_null(pc.cast(code, pa.int64()), 0))
+    applied = pc.strftime(pa.array(earlier["applied_on"].to_numpy(dtype="datetime64[s]")), "%Y-%m-%d")
+    cancelled = pa.array(earlier["cancelled_on"].to_numpy(dtype="datetime64[s]"))
+    until = pc.fill_null(pc.binary_join_element_wise(text("cancelled "), pc.strftime(cancelled, "%Y-%m-%d").cast(
+        pa.large_string()), text("")), text("never cancelled"))
+    parts = [text("card application "), app, text(" of "), applied.cast(pa.large_string()), text(" in "), name,
+             text(" "), pc.fill_null(code, text("")), text(" is still live ("), until, text(")")]
+    return pc.binary_join_element_wise(*parts, text(""))
+
+
 def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
     overlaps = find_overlaps(records)
     out = []
@@ -234,19 +254,7 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
         rows = frames.rows(records, records.index.get_indexer(mask[mask].index), ROW_COLUMNS)
         earlier = frames.rows(records, records.index.get_indexer(at),
                               ["application_id", "province_code", "applied_on", "cancelled_on"])
-        where = earlier["province_code"].map(provinces.SHORT_NAME).fillna("") + " " + earlier["province_code"].fillna("")
-        detail = (
-            "card application "
-            + earlier["application_id"].to_numpy()
-            + " of "
-            + earlier["applied_on"].dt.strftime("%Y-%m-%d").to_numpy()
-            + " in "
-            + where.to_numpy()
-            + " is still live ("
-            + earlier["cancelled_on"].dt.strftime("cancelled %Y-%m-%d").fillna("never cancelled").to_numpy()
-            + ")"
-        )
-        detail = np.asarray(detail)
+        detail = _live_detail(earlier)
         out.append(
             rows.assign(
                 flag=flag, conflicts_with=earlier["application_id"].to_numpy(), detail=detail
@@ -262,8 +270,8 @@ def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd
     for column in FLAG_COLUMNS:
         if column not in flags.columns:
             flags[column] = pd.NA
-    flags["flag"] = pd.Categorical(flags["flag"], categories=FLAGS)
-    flags = flags.sort_values(["row", "flag"], kind="stable").reset_index(drop=True)
+    rank = pd.Categorical(flags["flag"], categories=FLAGS).codes
+    flags = flags.iloc[np.lexsort((rank, flags["row"].to_numpy(dtype=np.int64)))].reset_index(drop=True)
     flags["flag"] = flags["flag"].astype("str")
     flags["row"] = flags["row"].astype("int64")
     return flags[FLAG_COLUMNS]
