@@ -11,7 +11,7 @@ from . import config
 
 def _flag(args: argparse.Namespace) -> int:
     from .export import write_outputs
-    from .records import LoadError, load_applications
+    from .records import LoadError, load_applications, release_memory
     from .rules import flag_applications
 
     if args.engine == "dask" or args.scheduler:
@@ -26,10 +26,13 @@ def _flag(args: argparse.Namespace) -> int:
 
     with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty(),
               leave=False) as bar:
-        records = load_applications(args.input)
+        records = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
         bar.update()
         flags = flag_applications(records.frame, check_documents=records.report.documents_checked)
         bar.update()
+        if not args.workbook:  # the records are done with: free them before the flags are written
+            records.frame = None
+            release_memory()
         result = write_outputs(args.out, records.report, flags)
         bar.update()
     if args.workbook:

@@ -38,7 +38,7 @@ ROWS_PER_PARTITION = 1_000_000  # person-key partitions: about this many input r
 FLAGS_PER_PART = 500_000  # flags per output part (parts are row ranges)
 CSV_BLOCKSIZE = "64MiB"
 SCAN_BYTES = 16 << 20
-DISPLAY_ONLY = ["id_number", "name", "province", "city"]  # normalized columns no rule reads: not shuffled
+DISPLAY_ONLY = records.DISPLAY_ONLY  # normalized columns no rule reads: not shuffled
 SHARD = "_shard"
 ORDER = "_order"
 FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in rules.FLAG_COLUMNS})

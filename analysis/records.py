@@ -202,32 +202,50 @@ def _read_excel(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(path)
-        names = list(schema.names)
-        doubled = sorted({n for n in names if names.count(n) > 1})
-        # Typed dates straight to datetime64, not to millions of Python date objects.
-        frame = None if doubled else pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})
-        for name in [] if doubled else frame.columns:
-            if frame[name].dtype == "str":  # Parquet does not check text: damaged pages give invalid UTF-8
-                pa.array(frame[name].array).validate(full=True)
-    except Exception as exc:
-        raise LoadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc}".splitlines()[0]
-                        + "); write it again, or export the data as CSV UTF-8 or .xlsx") from None
-    if doubled:
-        raise LoadError(f"{path.name}: column '{doubled[0]}' appears more than once; keep one of them")
-    # Bytes and nested values (lists, records) become text, so every cell is a plain value the checks can judge.
-    for f in schema:
-        if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type):
+def _parquet_frame(table) -> pd.DataFrame:
+    """An Arrow table read from Parquet as a raw frame: typed dates as datetime64 (not millions of Python
+    dates), text checked as UTF-8, bytes and nested values as text so every cell is a plain value."""
+    frame = table.to_pandas(date_as_object=False)
+    for f in table.schema:
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            # Parquet does not check text: damaged pages give invalid UTF-8
+            for chunk in table.column(f.name).chunks:
+                chunk.validate(full=True)
+        elif pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type):
             frame[f.name] = frame[f.name].map(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
         elif pa.types.is_nested(f.type):
             frame[f.name] = frame[f.name].map(
                 lambda v: None if v is None else str(v.tolist() if hasattr(v, "tolist") else v), na_action="ignore")
     return frame
+
+
+def _parquet_problem(path: Path, exc: Exception) -> LoadError:
+    return LoadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc}".splitlines()[0]
+                     + "); write it again, or export the data as CSV UTF-8 or .xlsx")
+
+
+def _parquet_schema(path: Path):
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:
+        raise _parquet_problem(path, exc) from None
+    names = list(schema.names)
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise LoadError(f"{path.name}: column '{doubled[0]}' appears more than once; keep one of them")
+    return schema
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    _parquet_schema(path)
+    try:
+        return _parquet_frame(pq.read_table(path))
+    except Exception as exc:
+        raise _parquet_problem(path, exc) from None
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, str, str | None]:
@@ -471,9 +489,28 @@ def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def release_memory() -> None:
-    """Give Arrow's freed buffers back to the system between steps: its allocator keeps them otherwise, and
-    on a 10-million-row file that is most of a gigabyte on top of the next step's own peak."""
+    """Give freed memory back to the system between steps: Arrow's allocator and the C library's keep it
+    otherwise, and on a 10-million-row file that is most of a gigabyte on top of the next step's own peak."""
     pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)  # numpy's freed arrays of a few MiB stay in the C heap until trimmed
+
+
+def _libc():
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # glibc; musl has none
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
 
 
 def _null_text(index: pd.Index) -> pd.Series:
@@ -619,7 +656,9 @@ def normalize(raw: pd.DataFrame, file_format: str, id_counts: pd.Series | None =
         counts = app_id[shared].value_counts()
     else:  # one part of a larger input (Dask): counts over the whole input
         counts = id_counts[id_counts > 1]
-        shared = app_id.isin(counts.index).fillna(False).astype(bool)
+        values = pa.array(counts.index.astype("str").to_numpy(dtype=object), pa.large_string())
+        found = pc.is_in(app_id.array._pa_array, value_set=values) if len(counts) else None  # Arrow: a small set
+        shared = pd.Series(False if found is None else pc.fill_null(found, False).to_numpy(), index=idx)
     if shared.any():
         problem.add(shared, lambda w: "application_id " + _quoted(app_id[w]) + " is used by "
                     + app_id[w].map(counts).astype("int64").astype(str) + " rows")
@@ -654,11 +693,18 @@ def normalize(raw: pd.DataFrame, file_format: str, id_counts: pd.Series | None =
     return out, absent_docs
 
 
-def load_applications(path: str | Path) -> Records:
-    """Read and normalize an application file; raises LoadError with a one-line message."""
+def load_applications(path: str | Path, display: bool = True) -> Records:
+    """Read and normalize an application file; raises LoadError with a one-line message.
+
+    display=False (the flag command): the rules' columns only, without DISPLAY_ONLY (raw ID text, names,
+    province text, cities); a Parquet file is then normalized in batches, in a fraction of the memory.
+    """
     path = config.resolve_input(path)
-    raw, file_format, encoding = read_table(path)
     source = config.display_path(path)
+    if not display and path.suffix.lower() in PARQUET_SUFFIXES and path.is_file() and path.stat().st_size:
+        normalized, columns, ignored, absent_docs, rows = _load_parquet_in_batches(path, source)
+        return Records(normalized, _load_report(source, "parquet", None, rows, columns, ignored, absent_docs, []))
+    raw, file_format, encoding = read_table(path)
     frame, columns, ignored = map_headers(raw, source)
     if file_format == "csv" and _line_breaks(path) > len(raw) + 1:
         # More line breaks than rows: blank lines, or values that hold line breaks. No contract value holds
@@ -671,9 +717,19 @@ def load_applications(path: str | Path) -> Records:
                     "quote (\") there is probably unbalanced and the rows after it have run together; remove the "
                     "stray quote or export the file again")
     normalized, absent_docs = normalize(frame, file_format)
+    if not display:
+        normalized = normalized.drop(columns=DISPLAY_ONLY)
+    sheets = raw.attrs.get("sheets", [])
+    report = _load_report(source, file_format, encoding, len(raw), columns, ignored, absent_docs, sheets)
+    del raw, frame
+    release_memory()
+    return Records(normalized, report)
+
+
+def _load_report(source: str, file_format: str, encoding: str | None, rows: int, columns: dict[str, str],
+                 ignored: list[str], absent_docs: list[str], sheets: list[str]) -> LoadReport:
     documents_checked = len(absent_docs) < len(DOCUMENT_COLUMNS)
     notes = []
-    sheets = raw.attrs.get("sheets", [])
     if len(sheets) > 1:
         notes.append(f"the workbook has {len(sheets)} sheets; only the first ('{sheets[0]}') was read")
     if not documents_checked:
@@ -681,18 +737,74 @@ def load_applications(path: str | Path) -> Records:
     elif absent_docs:
         notes.append("document columns absent, read as empty (no): " + ", ".join(absent_docs))
     absent_optional = [c for c in OPTIONAL + DOCUMENT_COLUMNS if c not in columns]
-    report = LoadReport(
+    return LoadReport(
         source=source,
         file_format=file_format,
         encoding=encoding,
-        rows_read=len(raw),
+        rows_read=rows,
         columns=columns,
         absent_optional=absent_optional,
         documents_checked=documents_checked,
         ignored_headers=ignored,
         notes=notes,
     )
-    return Records(normalized, report)
+
+
+BATCH_ROWS = 2_000_000  # Parquet rows normalized at a time by load_applications(..., display=False)
+DISPLAY_ONLY = ["id_number", "name", "province", "city"]  # normalized columns no rule reads
+
+
+def _load_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dict, list[str], list[str], int]:
+    """A Parquet file normalized a batch of row groups at a time, without the DISPLAY_ONLY columns.
+
+    Normalizing needs several times a batch's size in temporaries; doing it per batch keeps that at one
+    batch's worth whatever the file's size, so only the rules' columns of all rows are held at once. Shared
+    application ids are a property of the whole file, so one first pass over that column counts them.
+    Returns (normalized frame, columns, ignored headers, absent document columns, rows read).
+    """
+    import pyarrow.parquet as pq
+
+    schema = _parquet_schema(path)
+    empty = pd.DataFrame({name: pd.Series(dtype=object) for name in schema.names})
+    _, columns, ignored = map_headers(empty, source)
+    try:
+        parquet = pq.ParquetFile(path)
+        groups, batches, size = [], [], 0
+        for i in range(parquet.metadata.num_row_groups):  # batches of whole row groups, about BATCH_ROWS rows
+            groups.append(i)
+            size += parquet.metadata.row_group(i).num_rows
+            if size >= BATCH_ROWS or i == parquet.metadata.num_row_groups - 1:
+                batches.append(groups)
+                groups, size = [], 0
+        app = pd.concat([as_text(_parquet_frame(parquet.read_row_groups(g, columns=[columns["application_id"]]))
+                                 .iloc[:, 0]) for g in batches] or [_null_text(pd.RangeIndex(0))], ignore_index=True)
+        shared = app[repeated(app)].value_counts()
+        del app
+        parts, absent_docs, first = [], [], 2
+        import sys
+
+        from tqdm.auto import tqdm
+
+        for g in tqdm(batches, desc="normalizing", unit="batch", file=sys.stderr, leave=False,
+                      disable=len(batches) < 2 or not sys.stderr.isatty()):
+            raw = _parquet_frame(parquet.read_row_groups(g, columns=list(columns.values())))
+            raw = raw.rename(columns={header: column for column, header in columns.items()})
+            part, absent_docs = normalize(raw, "parquet", id_counts=shared, first_row=first)
+            first += len(raw)
+            del raw
+            parts.append(part.drop(columns=DISPLAY_ONLY))
+            release_memory()
+    except LoadError:
+        raise
+    except Exception as exc:
+        raise _parquet_problem(path, exc) from None
+    if not parts:
+        part, absent_docs = normalize(map_headers(empty, source)[0], "parquet")
+        parts = [part.drop(columns=DISPLAY_ONLY)]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    del parts
+    release_memory()
+    return frame, columns, ignored, absent_docs, first - 2
 
 
 def normalized_schema():

@@ -251,3 +251,26 @@ def test_repeated_finds_exactly_the_values_used_more_than_once(values):
     series = pd.Series(values, dtype="str")
     expected = (series.notna() & series.duplicated(keep=False)).to_numpy(dtype=bool)
     assert repeated(series).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("batch_rows", [1, 5000, 10**9])
+def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batch_rows):
+    """The flag command normalizes Parquet a few row groups at a time: same flags.csv and summary, byte for
+    byte, as the whole file at once (row numbers, ids shared across batches, every flag)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from analysis import config, records
+    from analysis.__main__ import main
+
+    frame = pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str, keep_default_na=False)
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=3000)
+    assert main(["flag", str(path), "--out", str(tmp_path / "batches")]) == 0
+    monkeypatch.setattr(records, "BATCH_ROWS", batch_rows)
+    assert main(["flag", str(path), "--out", str(tmp_path / "small")]) == 0
+    assert main(["flag", str(path), "--out", str(tmp_path / "whole"), "--workbook", str(tmp_path / "c.xlsx")]) == 0
+    for name in ["flags.csv", "summary.json"]:
+        whole = (tmp_path / "whole" / name).read_bytes()
+        assert (tmp_path / "batches" / name).read_bytes() == whole
+        assert (tmp_path / "small" / name).read_bytes() == whole
