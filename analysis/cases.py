@@ -16,11 +16,21 @@ PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]
 def case_ids(flags: pd.DataFrame) -> pd.Series:
     """A stable pseudonymous case number per person key (C000001, … in person-key order), NA without a key."""
     keys = pa.array(flags["person_key"].astype("str").array)
-    encoded = pc.dictionary_encode(keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
-    rank = np.empty(len(encoded.dictionary), dtype=np.int64)  # each distinct key's place in key order
-    rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(encoded.dictionary))
-    codes = np.where(encoded.indices.is_valid().to_numpy(zero_copy_only=False),
-                     rank[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)] if len(rank) else -1, -1)
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    present = keys.is_valid().to_numpy(zero_copy_only=False)
+    codes = np.full(len(keys), -1, dtype=np.int64)
+    try:  # a person key is 17 digits and its check character: the 17 digits as a number sort as the keys do
+        body = pc.cast(pc.utf8_slice_codeunits(keys.filter(pa.array(present)), 0, 17), pa.int64()).to_numpy()
+        if present.any() and pc.all(pc.equal(pc.binary_length(keys.filter(pa.array(present))), 18)).as_py():
+            codes[present] = np.unique(body, return_inverse=True)[1]
+        elif present.any():
+            raise ValueError("not all 18 characters")
+    except (pa.ArrowInvalid, ValueError):  # any other text: order the distinct keys as text
+        encoded = pc.dictionary_encode(keys)
+        rank = np.empty(len(encoded.dictionary), dtype=np.int64)
+        rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(encoded.dictionary))
+        codes = np.where(present, rank[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
+                         if len(rank) else -1, -1)
     number = pa.array(codes + 1, mask=codes < 0).cast(pa.string())
     text = pc.binary_join_element_wise("C", pc.utf8_lpad(number, 6, "0"), "")
     return pd.Series(as_str(text), index=flags.index)

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import privacy, rules
+from . import frames, privacy, rules
+from .ids import as_str
 from .cases import case_ids
 from .records import LoadReport
 
@@ -44,6 +45,9 @@ def flags_for_csv(flags: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_QUOTED = frames.byte_table(b'",\n')
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """`frame.to_csv(path, index=False)`, byte for byte (minimal quoting, empty for missing), built by
     Arrow in a few vectorized passes: pandas' writer formats row by row and takes seconds per million."""
@@ -52,8 +56,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     for name in frame.columns:
         arr = pa.array(frame[name].astype("str").array).cast(pa.large_string())
         # quoted as pandas quotes: a comma, a quote or a line feed (a lone carriage return is not quoted)
-        quote = pc.fill_null(pc.match_substring_regex(arr, '[",\n]'), False)
-        if pc.any(quote).as_py():
+        quote = frames.any_byte(pd.Series(as_str(arr)), _QUOTED)
+        if quote.any():
+            quote = pa.array(quote)
             quoted = pc.binary_join_element_wise(text('"'), pc.replace_substring(arr, '"', '""'), text('"'), text(""))
             arr = pc.if_else(quote, quoted, arr)
         columns.append(pc.fill_null(arr, text("")))

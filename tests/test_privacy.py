@@ -29,3 +29,12 @@ def test_case_ids_number_persons_in_key_order():
 
     flags = pd.DataFrame({"person_key": pd.Series(["B", None, "A", "B", "C"], dtype="str")})
     assert case_ids(flags).fillna("-").tolist() == ["C000002", "-", "C000001", "C000002", "C000003"]
+
+
+def test_case_ids_of_real_keys_follow_key_order():
+    """Person keys (17 digits and a check character) are numbered in text order: C000001 is the smallest."""
+    from analysis.cases import case_ids
+
+    keys = ["44010519491231002X", "110105194912310021", None, "44010519491231002X", "110105194912310013"]
+    flags = pd.DataFrame({"person_key": pd.Series(keys, dtype="str")})
+    assert case_ids(flags).fillna("-").tolist() == ["C000003", "C000002", "-", "C000003", "C000001"]
