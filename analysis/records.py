@@ -776,24 +776,29 @@ def _load_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dic
             if size >= BATCH_ROWS or i == parquet.metadata.num_row_groups - 1:
                 batches.append(groups)
                 groups, size = [], 0
-        app = pd.concat([as_text(_parquet_frame(parquet.read_row_groups(g, columns=[columns["application_id"]]))
-                                 .iloc[:, 0]) for g in batches] or [_null_text(pd.RangeIndex(0))], ignore_index=True)
-        shared = app[repeated(app)].value_counts()
-        del app
+        shared = pd.Series([], dtype="int64")  # ids shared across the whole file: marked after all batches
         parts, absent_docs, first = [], [], 2
         import sys
 
         from tqdm.auto import tqdm
 
-        for g in tqdm(batches, desc="normalizing", unit="batch", file=sys.stderr, leave=False,
-                      disable=len(batches) < 2 or not sys.stderr.isatty()):
-            raw = _parquet_frame(parquet.read_row_groups(g, columns=list(columns.values())))
+        firsts = np.cumsum([2] + [sum(parquet.metadata.row_group(i).num_rows for i in g) for g in batches]).tolist()
+        first = firsts[-1]
+
+        def one(job: tuple[list[int], int]) -> tuple[pd.DataFrame, list[str]]:
+            groups, row = job
+            raw = _parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
-            part, absent_docs = normalize(raw, "parquet", id_counts=shared, first_row=first)
-            first += len(raw)
-            del raw
-            parts.append(part.drop(columns=DISPLAY_ONLY))
-            release_memory()
+            part, absent = normalize(raw, "parquet", id_counts=shared, first_row=row)
+            return part.drop(columns=DISPLAY_ONLY), absent
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for part, absent_docs in tqdm(pool.map(one, zip(batches, firsts)), total=len(batches), desc="normalizing",
+                                          unit="batch", file=sys.stderr, leave=False,
+                                          disable=len(batches) < 2 or not sys.stderr.isatty()):
+                parts.append(part)
     except LoadError:
         raise
     except Exception as exc:
@@ -803,8 +808,31 @@ def _load_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dic
         parts = [part.drop(columns=DISPLAY_ONLY)]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     del parts
+    _mark_shared_ids(frame)
     release_memory()
     return frame, columns, ignored, absent_docs, first - 2
+
+
+def _mark_shared_ids(frame: pd.DataFrame) -> None:
+    """Add "application_id 'X' is used by N rows" to record_problem, over the whole file, in place.
+
+    normalize puts that message first for such a row (its id is not empty, so "application_id is empty"
+    does not come before it): adding it after the batches gives the same text as a whole-file normalize.
+    """
+    app = frame["application_id"]
+    at = np.flatnonzero(repeated(app))
+    if not len(at):
+        return
+    ids = frames.take(app, at)
+    counts = ids.value_counts()
+    message = "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
+    before = frames.take(frame["record_problem"], at)
+    text = (message + np.where(before.notna(), "; ", "") + before.fillna("")).reset_index(drop=True)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[at] = True
+    placed = _placed(mask, text, frame.index)
+    first = pc.coalesce(placed.array._pa_array, frame["record_problem"].array._pa_array)
+    frame["record_problem"] = pd.Series(as_str(first), index=frame.index)
 
 
 def normalized_schema():

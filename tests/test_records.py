@@ -264,12 +264,19 @@ def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batc
     from analysis.__main__ import main
 
     frame = pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str, keep_default_na=False)
+    # ids shared across batches, one of them on a row with other problems too (messages joined in order)
+    frame.iloc[[10, 5000, 17000], 0] = frame.iloc[10, 0]
+    frame.iloc[17000, frame.columns.get_loc("申领日期")] = "not a date"
+    frame.iloc[[20, 9000], 0] = "  " + frame.iloc[20, 0]  # the same id once stripped
     path = tmp_path / "a.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=3000)
     assert main(["flag", str(path), "--out", str(tmp_path / "batches")]) == 0
     monkeypatch.setattr(records, "BATCH_ROWS", batch_rows)
     assert main(["flag", str(path), "--out", str(tmp_path / "small")]) == 0
     assert main(["flag", str(path), "--out", str(tmp_path / "whole"), "--workbook", str(tmp_path / "c.xlsx")]) == 0
+    shared = pd.read_csv(tmp_path / "whole" / "flags.csv", dtype=str)
+    assert shared["detail"].str.contains("is used by 3 rows; applied_on 'not a date' is not a date").sum() == 1
+    assert shared["detail"].str.contains("is used by 2 rows").sum() >= 2  # ours and the sample's planted ones
     for name in ["flags.csv", "summary.json"]:
         whole = (tmp_path / "whole" / name).read_bytes()
         assert (tmp_path / "batches" / name).read_bytes() == whole
