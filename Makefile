@@ -51,7 +51,7 @@ lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (then commit 
 
 bench: $(STAMP) ## benchmark flag against DuckDB and Polars (installs benchmarks/requirements.lock)
 	$(UV) pip install -q --compile-bytecode --python $(PY) -r benchmarks/requirements.lock
-	$(PY) benchmarks/bench_flag.py
+	$(PY) benchmarks/bench_engines.py --rows 1000000 10000000
 
 clean: ## remove generated reports
 	rm -rf $(OUT)
