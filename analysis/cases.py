@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import privacy, provinces
-from .ids import as_str
+from .frames import as_str
 
 PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]
 
@@ -18,19 +18,17 @@ def case_ids(flags: pd.DataFrame) -> pd.Series:
     keys = pa.array(flags["person_key"].astype("str").array)
     keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
     present = keys.is_valid().to_numpy(zero_copy_only=False)
+    given = keys.filter(pa.array(present))
+    body = pc.utf8_slice_codeunits(given, 0, 17)
     codes = np.full(len(keys), -1, dtype=np.int64)
-    try:  # a person key is 17 digits and its check character: the 17 digits as a number sort as the keys do
-        body = pc.cast(pc.utf8_slice_codeunits(keys.filter(pa.array(present)), 0, 17), pa.int64()).to_numpy()
-        if present.any() and pc.all(pc.equal(pc.binary_length(keys.filter(pa.array(present))), 18)).as_py():
-            codes[present] = np.unique(body, return_inverse=True)[1]
-        elif present.any():
-            raise ValueError("not all 18 characters")
-    except (pa.ArrowInvalid, ValueError):  # any other text: order the distinct keys as text
-        encoded = pc.dictionary_encode(keys)
+    if len(given) and pc.all(pc.and_(pc.equal(pc.binary_length(given), 18), pc.ascii_is_decimal(body))).as_py():
+        # person keys: 17 digits and their check character, so the 17 digits as a number sort as the keys do
+        codes[present] = np.unique(pc.cast(body, pa.int64()).to_numpy(), return_inverse=True)[1]
+    elif len(given):  # any other text: order the distinct keys as text
+        encoded = pc.dictionary_encode(given)
         rank = np.empty(len(encoded.dictionary), dtype=np.int64)
         rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(encoded.dictionary))
-        codes = np.where(present, rank[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
-                         if len(rank) else -1, -1)
+        codes[present] = rank[encoded.indices.to_numpy()]
     number = pa.array(codes + 1, mask=codes < 0).cast(pa.string())
     text = pc.binary_join_element_wise("C", pc.utf8_lpad(number, 6, "0"), "")
     return pd.Series(as_str(text), index=flags.index)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames, privacy, rules
-from .ids import as_str
+from .frames import as_str
 from .cases import case_ids
 from .records import LoadReport
 
@@ -71,8 +70,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
             lines = pc.binary_join_element_wise(lines, text(""), text("\n"))
             if isinstance(lines, pa.ChunkedArray):
                 lines = lines.combine_chunks()
-            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64, count=len(lines) + 1, offset=lines.offset * 8)
-            fh.write(memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]])
+            at = frames.offsets(lines)
+            fh.write(memoryview(lines.buffers()[2])[at[0]:at[-1]])
 
 
 def write_outputs(out_dir: str | Path, report: LoadReport, flags: pd.DataFrame) -> dict:

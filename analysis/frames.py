@@ -11,6 +11,53 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str" dtype
+
+
+def as_str(arr: pa.Array) -> pd.arrays.ArrowStringArray:
+    """An Arrow string array as pandas "str" values, without copying to Python objects."""
+    return pd.arrays.ArrowStringArray(arr, dtype=STR)
+
+
+def text_array(values: pd.Series) -> pa.Array:
+    """The values as one Arrow string array (nulls for missing)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray) or hasattr(values.array, "_pa_array"):
+        arr = values.array._pa_array
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
+def pieces(values: pd.Series, size: int) -> list[tuple[int, pa.Array]]:
+    """(first row, Arrow string array) pieces of at most `size` rows covering the values, without copying
+    them into one array first (a Parquet column arrives in chunks: joining them is a copy of the column)."""
+    arr = values.array._pa_array if hasattr(values.array, "_pa_array") else text_array(values)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out, start = [], 0
+    for chunk in chunks:
+        for at in range(0, len(chunk), size):
+            part = chunk.slice(at, min(size, len(chunk) - at))
+            out.append((start, part))
+            start += len(part)
+    return out
+
+
+def offsets(arr: pa.Array) -> np.ndarray:
+    """The value offsets of a string array (len + 1 of them), without copying."""
+    wide = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    return np.frombuffer(arr.buffers()[1], dtype=wide, count=len(arr) + 1, offset=arr.offset * np.dtype(wide).itemsize)
+
+
+def fixed_width(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
+    """The strings at `rows` (all `width` bytes long) of one string array as a (len(rows), width) uint8 matrix."""
+    if len(rows) == 0:
+        return np.empty((0, width), dtype=np.uint8)
+    if len(rows) == len(arr) and arr.null_count == 0:  # every value has this width: the data buffer is the matrix
+        taken = arr
+    else:
+        taken = arr.take(pa.array(rows))
+    at = offsets(taken)
+    return np.frombuffer(taken.buffers()[2], dtype=np.uint8)[at[0]:at[-1]].reshape(-1, width)
+
 
 def _chunks(values: pd.Series) -> list[pa.Array] | None:
     arr = getattr(values.array, "_pa_array", None)
@@ -58,19 +105,15 @@ def mask_positions(mask) -> np.ndarray:
 
 def _bytes_of(piece: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(the data bytes of a string array piece, its offsets rebased to them), without copying."""
-    wide = np.int64 if pa.types.is_large_string(piece.type) else np.int32
-    offsets = np.frombuffer(piece.buffers()[1], dtype=wide, count=len(piece) + 1,
-                            offset=piece.offset * np.dtype(wide).itemsize).astype(np.int64)
+    at = offsets(piece).astype(np.int64)
     buffer = piece.buffers()[2]
     data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
-    return data[offsets[0]:offsets[-1]], offsets - offsets[0]
+    return data[at[0]:at[-1]], at - at[0]
 
 
 def any_byte(values: pd.Series, table: np.ndarray) -> np.ndarray:
     """Per row: some byte b of its UTF-8 text has table[b] (a 256-entry boolean table); False for missing.
     Plain numpy over Arrow's buffers: several times faster than a substring search on this machine."""
-    from .ids import pieces
-
     out = np.zeros(len(values), dtype=bool)
     for start, piece in pieces(values, 1 << 20):
         data, offsets = _bytes_of(piece)
@@ -87,8 +130,6 @@ def any_byte(values: pd.Series, table: np.ndarray) -> np.ndarray:
 
 def edge_bytes(values: pd.Series, table: np.ndarray) -> np.ndarray:
     """Per row: its first or last byte has table[b]; False for missing or empty text."""
-    from .ids import pieces
-
     out = np.zeros(len(values), dtype=bool)
     for start, piece in pieces(values, 1 << 20):
         data, offsets = _bytes_of(piece)
@@ -113,8 +154,6 @@ def byte_table(chars: bytes = b"", non_ascii: bool = False) -> np.ndarray:
 
 def byte_lengths(values: pd.Series) -> np.ndarray:
     """Per row: the UTF-8 byte length of its text, -1 for missing (from Arrow's offsets, no pass over text)."""
-    from .ids import pieces
-
     out = np.empty(len(values), dtype=np.int64)
     for start, piece in pieces(values, 1 << 20):
         _, offsets = _bytes_of(piece)

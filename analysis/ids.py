@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import frames
+from .frames import as_str, pieces
 from .provinces import ID_PREFIXES
 
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
@@ -40,36 +42,6 @@ REASONS = np.array([
 EMPTY = "ID number is empty"
 
 
-STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str" dtype
-
-
-def as_str(arr: pa.Array) -> pd.arrays.ArrowStringArray:
-    """An Arrow string array as pandas "str" values, without copying to Python objects."""
-    return pd.arrays.ArrowStringArray(arr, dtype=STR)
-
-
-def pieces(values: pd.Series, size: int) -> list[tuple[int, pa.Array]]:
-    """(first row, Arrow string array) pieces of at most `size` rows covering the values, without copying
-    them into one array first (a Parquet column arrives in chunks: joining them is a copy of the column)."""
-    arr = values.array._pa_array if hasattr(values.array, "_pa_array") else _arrow(values)
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    out, start = [], 0
-    for chunk in chunks:
-        for at in range(0, len(chunk), size):
-            part = chunk.slice(at, min(size, len(chunk) - at))
-            out.append((start, part))
-            start += len(part)
-    return out
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """The values as one Arrow string array (nulls for missing)."""
-    if isinstance(values.array, pd.arrays.ArrowStringArray) or hasattr(values.array, "_pa_array"):
-        arr = values.array._pa_array
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
-
-
 _OTHER_SPACE = np.zeros(256, dtype=bool)
 _OTHER_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31]] = True
 _OTHER_SPACE[0x80:] = True  # a non-ASCII character may be a Unicode space
@@ -77,14 +49,13 @@ _OTHER_SPACE[0x80:] = True  # a non-ASCII character may be a Unicode space
 
 def normalize_text(values: pd.Series) -> pd.Series:
     """Full-width to half-width, spaces removed anywhere, upper case; missing stays missing."""
-    arr = _arrow(values)
+    arr = frames.text_array(values)
     wide = pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
     if pc.any(wide).as_py():  # rare: only these values go through Python
         narrow = [unicodedata.normalize("NFKC", v) for v in pc.filter(arr, wide).to_pylist()]
         arr = pc.replace_with_mask(arr, wide, pa.array(narrow, type=arr.type))
     arr = pc.utf8_upper(pc.replace_substring(arr, " ", ""))
-    from . import frames  # other white space: looked for (regex) only in values with such a byte
-
+    # other white space: looked for (regex) only in values with such a byte
     maybe = np.flatnonzero(frames.any_byte(pd.Series(as_str(arr)), _OTHER_SPACE))
     if len(maybe):
         other_space = np.zeros(len(arr), dtype=bool)
@@ -93,26 +64,6 @@ def normalize_text(values: pd.Series) -> pd.Series:
         if other_space.any():
             arr = pc.if_else(pa.array(other_space), pc.replace_substring_regex(arr, r"\s+", ""), arr)
     return pd.Series(as_str(arr), index=values.index)
-
-
-def _fixed_width(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
-    """The strings at `rows` (all `width` ASCII bytes long) as a (len(rows), width) uint8 matrix."""
-    if len(rows) == 0:
-        return np.empty((0, width), dtype=np.uint8)
-    if len(rows) == len(arr) and arr.null_count == 0:  # every value has this width: the data buffer is the matrix
-        taken = arr
-    else:
-        taken = pc.take(arr, pa.array(rows))  # arr is one array (see _arrow), so is taken
-    offsets = _offsets(taken)
-    data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
-    return data[offsets[0]:offsets[-1]].reshape(-1, width)
-
-
-def _offsets(arr: pa.Array) -> np.ndarray:
-    """The value offsets of a string array (len + 1 of them), without copying."""
-    wide = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    size = np.dtype(wide).itemsize
-    return np.frombuffer(arr.buffers()[1], dtype=wide, count=len(arr) + 1, offset=arr.offset * size)
 
 
 def check_characters(bodies: pd.Series | np.ndarray) -> np.ndarray:
@@ -189,26 +140,26 @@ def _bodies(arr: pa.Array) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarra
     normalized (full-width, spaces, lower-case x) and looked at again.
     """
     n = len(arr)
-    length = np.diff(_offsets(arr))
+    length = np.diff(frames.offsets(arr))
     if arr.null_count:
         length = np.where(arr.is_valid().to_numpy(zero_copy_only=False), length, 0)
     code = np.zeros(n, dtype=np.int32)
     rows18 = np.flatnonzero(length == 18)
-    m18 = _fixed_width(arr, rows18, 18)
+    m18 = frames.fixed_width(arr, rows18, 18)
     plain = _digits18(m18)
     rest = np.ones(n, dtype=bool)
     rest[rows18[plain]] = False
     parts = [(rows18, m18, None if plain.all() else plain, False)]  # views of Arrow's data: no copies
     if rest.any():
         others = np.flatnonzero(rest)
-        text = _arrow(normalize_text(pd.Series(as_str(pc.take(arr, pa.array(others))))))
+        text = frames.text_array(normalize_text(pd.Series(as_str(pc.take(arr, pa.array(others))))))
         length = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False)
         code[others[length == 0]] = EMPTY_CODE
         at18, at15 = np.flatnonzero(length == 18), np.flatnonzero(length == 15)
-        m = _fixed_width(text, at18, 18)
+        m = frames.fixed_width(text, at18, 18)
         ok18 = _digits18(m)
         parts.append((others[at18[ok18]], np.ascontiguousarray(m[ok18]), None, False))
-        m = _fixed_width(text, at15, 15)
+        m = frames.fixed_width(text, at15, 15)
         ok15 = ((m - np.uint8(_ZERO)) <= 9).all(axis=1)
         legacy = np.zeros((int(ok15.sum()), 18), dtype=np.uint8)  # body: region, "19", the rest; check: later
         legacy[:, :6], legacy[:, 6:8], legacy[:, 8:17] = m[ok15, :6], np.frombuffer(b"19", dtype=np.uint8), m[ok15, 6:]
@@ -277,7 +228,7 @@ def validate_ids(values: pd.Series, applied_on: pd.Series | None = None, skip: n
     """
     n = len(values)
     if not (values.dtype == "str" and hasattr(values.array, "_pa_array")):
-        values = pd.Series(as_str(_arrow(values)), index=values.index)
+        values = pd.Series(as_str(frames.text_array(values)), index=values.index)
     applied_all = None if applied_on is None else applied_on.to_numpy()
     keys = np.zeros((n, 18), dtype=np.uint8)
     person_id = np.full(n, -1, dtype=np.int64)

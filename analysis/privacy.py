@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .ids import as_str
+from .frames import as_str
 
 ID_COLUMNS = ("id_number", "person_key")
 NAME_COLUMNS = ("name",)

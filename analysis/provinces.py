@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .frames import as_str
 
 # code, full Chinese name, short Chinese name, English/pinyin names (first is the display name)
 _PROVINCES: list[tuple[str, str, str, tuple[str, ...]]] = [
@@ -96,11 +100,6 @@ def _lookup_one(value: str) -> str | None:
 
 def province_codes(values: pd.Series) -> pd.Series:
     """Map province values (codes, Chinese or English names) to two-digit codes; unknown or empty -> NA."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from .ids import as_str
-
     arr = pa.array(values.astype("str").array)
     encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     mapped = pa.array([_lookup_one(u) for u in encoded.dictionary.to_pylist()], pa.string())

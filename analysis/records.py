@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import config, frames, provinces
-from .ids import as_str, validate_ids
+from .frames import as_str
+from .ids import validate_ids
 
 REQUIRED = ["application_id", "id_number", "province", "applied_on"]
 OPTIONAL = ["name", "city", "cancelled_on"]
@@ -499,7 +502,6 @@ def release_memory() -> None:
 def _libc():
     import ctypes
     import ctypes.util
-    import sys
 
     if not sys.platform.startswith("linux"):
         return None
@@ -553,6 +555,11 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("").str.slice(0, 40) + "'"
 
 
+def _shared_message(ids: pd.Series, counts: pd.Series) -> pd.Series:
+    """"application_id 'X' is used by N rows" for each id, N from `counts` (id -> rows)."""
+    return "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
+
+
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -563,13 +570,11 @@ def repeated(values: pd.Series) -> np.ndarray:
     value from its bytes (numpy, a million rows at a time, grouped by length), one sort of the hashes,
     and an exact comparison of the few rows whose hash is not unique.
     """
-    from .ids import _fixed_width, pieces
-
     n = len(values)
     digest = np.zeros(n, dtype=np.uint64)
     present = np.zeros(n, dtype=bool)
     with np.errstate(over="ignore"):
-        for start, arr in pieces(values.astype("str"), 1 << 20):
+        for start, arr in frames.pieces(values.astype("str"), 1 << 20):
             length = pc.fill_null(pc.binary_length(arr), -1).to_numpy(zero_copy_only=False)
             present[start:start + len(arr)] = length >= 0
             widths = np.flatnonzero(np.bincount(length[length >= 0])) if (length >= 0).any() else []
@@ -579,7 +584,7 @@ def repeated(values: pd.Series) -> np.ndarray:
                 rows = np.flatnonzero(length == width)
                 padded = np.zeros((len(rows), -(-int(width) // 8) * 8 or 8), dtype=np.uint8)
                 if width:
-                    padded[:, :width] = _fixed_width(arr, rows, int(width))
+                    padded[:, :width] = frames.fixed_width(arr, rows, int(width))
                 words = padded.view(np.uint64)
                 h = np.full(len(rows), np.uint64(width) * _HASH_MULTIPLIER, dtype=np.uint64)
                 for i in range(words.shape[1]):
@@ -660,8 +665,7 @@ def normalize(raw: pd.DataFrame, file_format: str, id_counts: pd.Series | None =
         found = pc.is_in(app_id.array._pa_array, value_set=values) if len(counts) else None  # Arrow: a small set
         shared = pd.Series(False if found is None else pc.fill_null(found, False).to_numpy(), index=idx)
     if shared.any():
-        problem.add(shared, lambda w: "application_id " + _quoted(app_id[w]) + " is used by "
-                    + app_id[w].map(counts).astype("int64").astype(str) + " rows")
+        problem.add(shared, lambda w: _shared_message(app_id[w], counts))
     problem.add(applied.isna() & ~applied_bad, "applied_on is empty")
     problem.add(applied_bad, lambda w: "applied_on " + _quoted(as_text(column("applied_on")[w])) + " is not a date")
     problem.add(cancelled_bad, lambda w: "cancelled_on " + _quoted(as_text(column("cancelled_on")[w])) + " is not a date")
@@ -758,8 +762,9 @@ def _load_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dic
     """A Parquet file normalized a batch of row groups at a time, without the DISPLAY_ONLY columns.
 
     Normalizing needs several times a batch's size in temporaries; doing it per batch keeps that at one
-    batch's worth whatever the file's size, so only the rules' columns of all rows are held at once. Shared
-    application ids are a property of the whole file, so one first pass over that column counts them.
+    batch's worth whatever the file's size, so only the rules' columns of all rows are held at once. Two
+    batches are normalized at a time, on two threads (numpy and Arrow release the GIL). Shared application
+    ids are a property of the whole file: they are marked once all batches are in (_mark_shared_ids).
     Returns (normalized frame, columns, ignored headers, absent document columns, rows read).
     """
     import pyarrow.parquet as pq
@@ -776,23 +781,18 @@ def _load_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dic
             if size >= BATCH_ROWS or i == parquet.metadata.num_row_groups - 1:
                 batches.append(groups)
                 groups, size = [], 0
-        shared = pd.Series([], dtype="int64")  # ids shared across the whole file: marked after all batches
-        parts, absent_docs, first = [], [], 2
-        import sys
-
-        from tqdm.auto import tqdm
-
         firsts = np.cumsum([2] + [sum(parquet.metadata.row_group(i).num_rows for i in g) for g in batches]).tolist()
-        first = firsts[-1]
+        no_counts = pd.Series([], dtype="int64")  # shared ids are marked afterwards, over the whole file
+        parts, absent_docs = [], []
 
         def one(job: tuple[list[int], int]) -> tuple[pd.DataFrame, list[str]]:
-            groups, row = job
+            groups, row = job  # each thread reads through a file object of its own
             raw = _parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
-            part, absent = normalize(raw, "parquet", id_counts=shared, first_row=row)
+            part, absent = normalize(raw, "parquet", id_counts=no_counts, first_row=row)
             return part.drop(columns=DISPLAY_ONLY), absent
 
-        from concurrent.futures import ThreadPoolExecutor
+        from tqdm.auto import tqdm
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             for part, absent_docs in tqdm(pool.map(one, zip(batches, firsts)), total=len(batches), desc="normalizing",
@@ -810,7 +810,7 @@ def _load_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dic
     del parts
     _mark_shared_ids(frame)
     release_memory()
-    return frame, columns, ignored, absent_docs, first - 2
+    return frame, columns, ignored, absent_docs, firsts[-1] - 2
 
 
 def _mark_shared_ids(frame: pd.DataFrame) -> None:
@@ -824,8 +824,7 @@ def _mark_shared_ids(frame: pd.DataFrame) -> None:
     if not len(at):
         return
     ids = frames.take(app, at)
-    counts = ids.value_counts()
-    message = "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
+    message = _shared_message(ids, ids.value_counts())
     before = frames.take(frame["record_problem"], at)
     text = (message + np.where(before.notna(), "; ", "") + before.fillna("")).reset_index(drop=True)
     mask = np.zeros(len(frame), dtype=bool)

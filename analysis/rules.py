@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames, provinces
-from .ids import as_str
+from .frames import as_str
 
 FLAGS = [
     "invalid_record",
@@ -166,7 +166,7 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
         by_order[runs] = by_order[runs][np.lexsort((rank, sorted_key[runs]))]
     order = np.empty(n, dtype=np.int64)
     order[by_order] = np.arange(n)
-    person_values = np.arange(int(person_rank[-1]) + 1)
+    persons = int(person_rank[-1]) + 1
 
     # (person, province) pairs as dense codes; rows sorted by (pair, order).
     pair_key = person_rank * 100 + province
@@ -203,7 +203,7 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
 
     # Other provinces: one probe per (application, other province of the same person).
     pair_person = pair_values // 100  # pairs are sorted by person rank, then province
-    first_pair = np.searchsorted(pair_person, np.arange(len(person_values)))
+    first_pair = np.searchsorted(pair_person, np.arange(persons))
     pair_count = (np.r_[first_pair[1:], len(pair_values)] - first_pair)[person_rank]
     first_pair = first_pair[person_rank]
     multi = np.flatnonzero(pair_count > 1)

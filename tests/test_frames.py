@@ -16,7 +16,7 @@ def chunked(values: list, size: int) -> pd.Series:
     """A "str" column in chunks of `size` rows, as a Parquet file with small row groups arrives."""
     parts = [pa.array(values[i:i + size], pa.large_string()) for i in range(0, len(values), size)] or [
         pa.array([], pa.large_string())]
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts), dtype=ids.STR))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts), dtype=frames.STR))
 
 
 @settings(max_examples=150, deadline=None)
