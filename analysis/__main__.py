@@ -1,8 +1,13 @@
-"""Command line: `python -m analysis flag INPUT --out DIR`, `sample`, `report`."""
+"""Command line: `python -m analysis flag INPUT --out DIR`, `sample`, `report`.
+
+Each command imports what it needs when it runs: pandas, Dask and papermill take seconds to import, and
+`--help` or a one-line error should not wait for them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,14 +15,16 @@ from . import config
 
 
 def _flag(args: argparse.Namespace) -> int:
+    from ._fast.memory import release_memory
+    from .contract import LoadError
     from .export import write_outputs
-    from .records import LoadError, load_applications, release_memory
-    from .rules import flag_applications
+    from .load import load_applications
+    from .rules import flag_loaded
 
     if args.engine == "dask" or args.scheduler:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
-        from .distributed import flag_with_dask
+        from .engines.dask import flag_with_dask
 
         result = flag_with_dask(args.input, args.out, scheduler=args.scheduler)
         _print_summary(result, args.out)
@@ -26,26 +33,27 @@ def _flag(args: argparse.Namespace) -> int:
 
     with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty(),
               leave=False) as bar:
-        records = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
+        loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
         bar.update()
-        flags = flag_applications(records.frame, check_documents=records.report.documents_checked)
+        flags = flag_loaded(loaded)
         bar.update()
         if not args.workbook:  # the records are done with: free them before the flags are written
-            records.frame = None
+            loaded.frame = None
             release_memory()
-        result = write_outputs(args.out, records.report, flags)
+        result = write_outputs(args.out, loaded.report, flags)
         bar.update()
     if args.workbook:
         from .workbook import write_workbook
 
-        write_workbook(args.workbook, records.frame, flags, masked=args.mask_workbook)
+        write_workbook(args.workbook, loaded.frame, flags, masked=args.mask_workbook)
     _print_summary(result, args.out)
     return 0
 
 
 def _print_summary(result: dict, out: str) -> None:
-    counts = ", ".join(f"{k} {result[k]}" for k in ("invalid_record", "invalid_id", "duplicate_card",
-                                                    "cross_province_conflict", "incomplete_documents"))
+    from .contract import FLAGS
+
+    counts = ", ".join(f"{k} {result[k]}" for k in FLAGS)
     print(f"{result['rows_read']} rows read, {result['rows_clean']} clean; {counts}; {result['cases']} cases -> {out}")
 
 
@@ -84,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("sample", help="write the seeded synthetic sample and its expected flags")
     p.add_argument("--out", default=str(config.SAMPLE_DIR), help="output folder (default: data/sample)")
-    p.add_argument("--seed", type=int, default=20261127)
-    p.add_argument("--persons", type=int, default=18000, help="background persons (default 18000)")
+    p.add_argument("--seed", type=int, default=config.SAMPLE_SEED)
+    p.add_argument("--persons", type=int, default=config.SAMPLE_PERSONS,
+                   help=f"background persons (default {config.SAMPLE_PERSONS})")
     p.set_defaults(run=_sample)
 
     p = sub.add_parser("report", help="run the notebooks on a file and render HTML reports")
@@ -103,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--workbook needs a file name ending in .xlsx, got '{args.workbook}'")
     if getattr(args, "persons", 1) < 1:
         parser.error("--persons must be at least 1")
-    from .records import LoadError
+    from .contract import LoadError
 
     def say(message: str) -> None:
         print("error: " + " ".join(str(message).splitlines()), file=sys.stderr)  # always one line
@@ -119,8 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else f"{exc.strerror or exc}")
         return 2
     except Exception as exc:  # a bug, not the user's doing: one line and exit 3; ANALYSIS_DEBUG=1 shows the traceback
-        import os
-
         if os.environ.get("ANALYSIS_DEBUG"):
             raise
         if hasattr(exc, "ename"):  # papermill: a report notebook raised; name the error inside it

@@ -8,9 +8,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import privacy, provinces
-from .frames import as_str
+from ._fast.arrow import as_str
+from .contract import PERSON_FLAGS
 
-PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]
+CASE_DIGITS = 6  # C000001
+
+
+def case_number_text(numbers: np.ndarray) -> pa.Array:
+    """Case numbers 1, 2, ... as case ids C000001, C000002, ...; null where the number is 0 or less."""
+    number = pa.array(numbers, type=pa.int64(), mask=numbers <= 0).cast(pa.string())
+    return pc.binary_join_element_wise("C", pc.utf8_lpad(number, CASE_DIGITS, "0"), "")
 
 
 def case_ids(flags: pd.DataFrame) -> pd.Series:
@@ -29,9 +36,7 @@ def case_ids(flags: pd.DataFrame) -> pd.Series:
         rank = np.empty(len(encoded.dictionary), dtype=np.int64)
         rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(encoded.dictionary))
         codes[present] = rank[encoded.indices.to_numpy()]
-    number = pa.array(codes + 1, mask=codes < 0).cast(pa.string())
-    text = pc.binary_join_element_wise("C", pc.utf8_lpad(number, 6, "0"), "")
-    return pd.Series(as_str(text), index=flags.index)
+    return pd.Series(as_str(case_number_text(codes + 1)), index=flags.index)
 
 
 def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = None) -> pd.DataFrame:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+from .fonts import cjk_font_file
+
 CJK_FONT_NAME = "Noto Sans CJK SC"
 _STYLE_APPLIED = False
-
-
-def _bundled_font() -> Path:
-    import mplfonts
-
-    return Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
 def use_cjk_style() -> None:
@@ -25,7 +19,7 @@ def use_cjk_style() -> None:
     global _STYLE_APPLIED
     if _STYLE_APPLIED:
         return
-    font_manager.fontManager.addfont(str(_bundled_font()))
+    font_manager.fontManager.addfont(str(cjk_font_file()))
     plt.rcParams.update(
         {
             "font.family": "sans-serif",

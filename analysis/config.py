@@ -1,4 +1,5 @@
-"""Project paths, resolved from this file so notebooks never depend on their working directory."""
+"""Project paths, resolved from this file so notebooks never depend on their working directory; the bundled
+sample's settings."""
 
 from pathlib import Path
 
@@ -6,11 +7,14 @@ PROJ_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJ_ROOT / "data"
 SAMPLE_DIR = DATA_DIR / "sample"
 REFERENCE_DIR = DATA_DIR / "reference"
+FUND_SOURCES_DIR = REFERENCE_DIR / "sources"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 REPORTS_DIR = PROJ_ROOT / "reports"
 
 SAMPLE_APPLICATIONS = SAMPLE_DIR / "applications.csv"
 SAMPLE_EXPECTED_FLAGS = SAMPLE_DIR / "expected_flags.csv"
+SAMPLE_SEED = 20261127  # the bundled sample's seed: `make sample` writes the same files every time
+SAMPLE_PERSONS = 18000  # background persons of the bundled sample
 
 
 def resolve_input(path: str | Path) -> Path:

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .frames import as_str
+from ._fast.arrow import as_str
 
 ID_COLUMNS = ("id_number", "person_key")
 NAME_COLUMNS = ("name",)

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .frames import as_str
+from ._fast.arrow import as_str
 
 # code, full Chinese name, short Chinese name, English/pinyin names (first is the display name)
 _PROVINCES: list[tuple[str, str, str, tuple[str, ...]]] = [

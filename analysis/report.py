@@ -10,10 +10,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import config, htmlfont
+from . import config, fonts
 from .export import write_outputs
-from .records import LoadError, load_applications
-from .rules import FLAGS, flag_applications
+from .contract import FLAGS, LoadError
+from .load import load_applications
+from .rules import flag_loaded
 from .workbook import write_workbook
 
 WORKBOOK = "cases.xlsx"
@@ -86,7 +87,7 @@ def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path
             load_ledger(ledger_path)  # a bad ledger is refused before anything is written
         except LedgerError as exc:
             raise LoadError(str(exc)) from None
-    flags = flag_applications(loaded.frame, check_documents=loaded.report.documents_checked)
+    flags = flag_loaded(loaded)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
@@ -99,9 +100,9 @@ def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path
                           else {"INPUT": str(source.resolve())})
             bodies[f"{name}.html"] = run_notebook(name, stage, parameters)
         bodies["index.html"] = _index_page(summary, [Path(n) for n in bodies])
-        style = htmlfont.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
+        style = fonts.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
         for page, body in bodies.items():
-            (stage / page).write_text(htmlfont.embed(body, style), encoding="utf-8")
+            (stage / page).write_text(fonts.embed(body, style), encoding="utf-8")
         out_dir.mkdir(parents=True, exist_ok=True)
         for item in stage.iterdir():
             os.replace(item, out_dir / item.name)

@@ -1,7 +1,7 @@
-"""The flags of domain-rules.md, vectorized: row-level checks and the person-level overlap rules.
+"""The flags of docs/data-contract.md, vectorized: row-level checks and the person-level overlap rules.
 
 Every rule is a property of one person's applications, so the same functions run on a whole
-frame or per partition after records are partitioned by person key (see distributed use).
+frame or per partition after records are partitioned by person key (analysis.engines.dask).
 """
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import frames, provinces
-from .frames import as_str
+from . import provinces
+from ._fast.arrow import as_str, rows, take
+from ._fast.sorting import argsort_stable
+from .contract import FLAG_COLUMNS, FLAGS, Loaded
 
-FLAGS = [
-    "invalid_record",
-    "invalid_id",
-    "duplicate_card",
-    "cross_province_conflict",
-    "incomplete_documents",
-]
 ROW_COLUMNS = ["application_id", "person_key", "province_code", "row"]  # what a flag repeats of its row
-FLAG_COLUMNS = ["application_id", "flag", "person_key", "province_code", "conflicts_with", "detail", "row"]
 
 
 def document_problems(records: pd.DataFrame) -> pd.Series:
@@ -54,13 +48,12 @@ def document_problems(records: pd.DataFrame) -> pd.Series:
 def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFrame]:
     out = []
     for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
-        at = frames.mask_positions(reason.notna())
-        out.append(frames.rows(records, at, ROW_COLUMNS).assign(flag=flag, detail=frames.take(reason, at).array))
+        at = np.flatnonzero(reason.notna().to_numpy(dtype=bool))
+        out.append(rows(records, at, ROW_COLUMNS).assign(flag=flag, detail=take(reason, at).array))
     if check_documents:
         docs = document_problems(records)
-        at = frames.mask_positions(docs.notna())
-        out.append(frames.rows(records, at, ROW_COLUMNS).assign(flag="incomplete_documents",
-                                                                detail=docs.iloc[at].array))
+        at = np.flatnonzero(docs.notna().to_numpy(dtype=bool))
+        out.append(rows(records, at, ROW_COLUMNS).assign(flag="incomplete_documents", detail=docs.iloc[at].array))
     return out
 
 
@@ -83,29 +76,70 @@ def _text_rank(values: pd.Series) -> np.ndarray:
     return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy(zero_copy_only=False)
 
 
-SMALL_SORT = 1 << 16  # below this many keys numpy's own argsort is as fast
+def _persons_with_several(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(record positions of the usable applications of persons with two or more of them, grouped by person;
+    each one's person as a dense rank 0, 1, ...). Only they can overlap, and one sort finds them."""
+    usable = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
+    if len(usable) < 2:
+        return usable[:0], usable[:0]
+    # The first 17 characters determine the check character, so they identify the person as an integer.
+    if "person_id" in records.columns:
+        person = records["person_id"].to_numpy()[usable]
+    else:
+        person = _as_int(take(records["person_key"], usable), 17)
+    by_person, person_sorted = argsort_stable(person)
+    del person
+    first = np.r_[True, person_sorted[1:] != person_sorted[:-1]]
+    del person_sorted
+    size = np.diff(np.r_[np.flatnonzero(first), len(first)])
+    several = np.repeat(size > 1, size)  # per sorted row: its person has more than one application
+    return usable[by_person[several]], np.cumsum(first[several]) - 1
 
 
-def argsort_stable(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(np.argsort(key, kind="stable"), the sorted keys) for non-negative int64 keys, several times faster
-    than numpy's argsort on large arrays.
+def _application_order(records: pd.DataFrame, at: np.ndarray, day_key: np.ndarray) -> np.ndarray:
+    """Positions (into `at`) in application order: by person and day (`day_key`), then application_id.
+    Only same-day applications of one person need their application_ids compared as text."""
+    by_order, sorted_key = argsort_stable(day_key)
+    same_day = sorted_key[1:] == sorted_key[:-1]
+    if same_day.any():
+        tie = np.zeros(len(at), dtype=bool)
+        tie[1:] = same_day
+        tie[:-1] |= same_day
+        runs = np.flatnonzero(tie)  # runs of equal keys: put each run in application_id order
+        rank = _text_rank(take(records["application_id"], at[by_order[runs]]))
+        by_order[runs] = by_order[runs][np.lexsort((rank, sorted_key[runs]))]
+    return by_order
 
-    numpy sorts plain values far faster than it argsorts them, so: sort the top bits of each key packed
-    with its row number (values only), which leaves the rows nearly in order, then finish with a stable
-    argsort of the nearly sorted keys (timsort, fast on long runs). Equal keys keep their row order.
+
+class _LiveCards:
+    """Per (person, province) pair, in application order: which application is still live at a given day.
+
+    Within a pair in application order, the running maximum of cancelled_on is non-decreasing, so the first
+    earlier application still live at day t is found by binary search for the first running maximum above t.
+    Pair bases grow faster than any day, so one running maximum over all rows is per pair.
     """
-    n = len(key)
-    if n < SMALL_SORT:
-        order = np.argsort(key, kind="stable")
-        return order, key[order]
-    index_bits = (n - 1).bit_length()
-    shift = max(0, int(key.max()).bit_length() - (63 - index_bits))
-    packed = np.sort(((key >> shift) << index_bits) | np.arange(n, dtype=np.int64))
-    rows = packed & ((1 << index_bits) - 1)
-    del packed
-    nearly = key[rows]
-    finish = np.argsort(nearly, kind="stable")
-    return rows[finish], nearly[finish]
+
+    def __init__(self, pair_codes: np.ndarray, by_pair: np.ndarray, cancelled_rel: np.ndarray, order: np.ndarray,
+                 span: int):
+        self.span, self.none = span, len(order)
+        self.pair_sorted = pair_codes[by_pair]
+        self.keys = np.maximum.accumulate(self.pair_sorted * span + cancelled_rel[by_pair])
+        self.order_sorted = order[by_pair]
+
+    def earliest(self, pair: np.ndarray, day: np.ndarray, presorted: bool = False) -> np.ndarray:
+        """Order position of the first application of `pair` live after `day`, or len(order) (none)."""
+        query = pair.astype(np.int64) * self.span + day
+        if presorted:  # binary search is several times faster on sorted queries (cache)
+            pos = np.searchsorted(self.keys, query, side="right")
+        else:
+            sort = np.argsort(query, kind="stable")
+            pos = np.empty(len(query), dtype=np.int64)
+            pos[sort] = np.searchsorted(self.keys, query[sort], side="right")
+        found = pos < self.none
+        found[found] &= self.pair_sorted[pos[found]] == pair[found]
+        result = np.full(len(pair), self.none, dtype=np.int64)
+        result[found] = self.order_sorted[pos[found]]
+        return result
 
 
 def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
@@ -113,34 +147,13 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
 
     Returns, indexed by those rows' index labels, `same_at` and `other_at`: the index labels of the
     earliest earlier application live at this one in the same / in another province (-1 for none).
-
-    Method (no self-join, no per-person loop): only persons with two or more usable applications can
-    overlap, and one sort of the person keys finds them (most persons apply once). Within (person,
-    province) in application order, the running maximum of cancelled_on is non-decreasing, so the
-    first earlier application still live at date t is found by binary search for the first running
-    maximum above t.
+    No self-join and no per-person loop: persons with several applications, their application order,
+    then a binary search per application in the same and in each other province of that person.
     """
-    none = pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
-    usable = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
-    if len(usable) < 2:
-        return none
-    # The first 17 characters determine the check character, so they identify the person as an integer.
-    if "person_id" in records.columns:
-        person = records["person_id"].to_numpy()[usable]
-    else:
-        person = _as_int(frames.take(records["person_key"], usable), 17)
-    by_person, person_sorted = argsort_stable(person)
-    del person
-    first = np.r_[True, person_sorted[1:] != person_sorted[:-1]]
-    del person_sorted
-    size = np.diff(np.r_[np.flatnonzero(first), len(first)])
-    repeated = np.repeat(size > 1, size)  # per sorted row: its person has more than one application
-    at = usable[by_person[repeated]]  # record positions, grouped by person
-    person_rank = np.cumsum(first[repeated]) - 1
-    del by_person, first, repeated, usable
+    at, person_rank = _persons_with_several(records)
     n = len(at)
     if n == 0:
-        return none
+        return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
 
     province = _as_int(records["province_code"])[at]  # parsing all 2-digit codes beats taking text first
     applied = _days(records["applied_on"].iloc[at])
@@ -152,25 +165,14 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     cancelled_rel = np.where(cancelled.isna().to_numpy(), never, _days(cancelled.fillna(pd.Timestamp(0))) - lo)
     applied_rel = applied - lo
 
-    # Application order: (person, applied_on, application_id), as one integer sort key per row.
-    # Only same-day applications of one person need their application_ids compared as text.
-    day_key = person_rank * span + applied_rel
-    by_order, sorted_key = argsort_stable(day_key)
-    same_day = sorted_key[1:] == sorted_key[:-1]
-    if same_day.any():
-        tie = np.zeros(n, dtype=bool)
-        tie[1:] = same_day
-        tie[:-1] |= same_day
-        runs = np.flatnonzero(tie)  # runs of equal keys: put each run in application_id order
-        rank = _text_rank(frames.take(records["application_id"], at[by_order[runs]]))
-        by_order[runs] = by_order[runs][np.lexsort((rank, sorted_key[runs]))]
+    by_order = _application_order(records, at, person_rank * span + applied_rel)
     order = np.empty(n, dtype=np.int64)
     order[by_order] = np.arange(n)
     persons = int(person_rank[-1]) + 1
 
-    # (person, province) pairs as dense codes; rows sorted by (pair, order).
+    # (person, province) pairs as dense codes. Rows in application order stay grouped by person: a stable
+    # sort by pair is nearly free.
     pair_key = person_rank * 100 + province
-    # Rows in application order stay grouped by person: a stable sort by pair is nearly free.
     by_pair = by_order[np.argsort(pair_key[by_order], kind="stable")]
     pair_key_sorted = pair_key[by_pair]
     starts = np.flatnonzero(np.r_[True, pair_key_sorted[1:] != pair_key_sorted[:-1]])
@@ -178,27 +180,10 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     pair_codes = np.empty(n, dtype=np.int64)
     pair_codes[by_pair] = pair_sorted
     pair_values = pair_key_sorted[starts]
-    # Group bases grow faster than any date, so one running maximum over all rows is per-pair.
-    keys = np.maximum.accumulate(pair_sorted * span + cancelled_rel[by_pair])
-    order_sorted = order[by_pair]
-
-    def earliest_live(pair: np.ndarray, at: np.ndarray, presorted: bool = False) -> np.ndarray:
-        """Order position of the first application in `pair` live after day `at`, or n (none)."""
-        query = pair.astype(np.int64) * span + at
-        if presorted:  # binary search is several times faster on sorted queries (cache)
-            pos = np.searchsorted(keys, query, side="right")
-        else:
-            sort = np.argsort(query, kind="stable")
-            pos = np.empty(len(query), dtype=np.int64)
-            pos[sort] = np.searchsorted(keys, query[sort], side="right")
-        found = pos < n
-        found[found] &= pair_sorted[pos[found]] == pair[found]
-        result = np.full(len(pair), n, dtype=np.int64)
-        result[found] = order_sorted[pos[found]]
-        return result
+    live = _LiveCards(pair_codes, by_pair, cancelled_rel, order, span)
 
     same = np.empty(n, dtype=np.int64)
-    same[by_pair] = earliest_live(pair_sorted, applied_rel[by_pair], presorted=True)
+    same[by_pair] = live.earliest(pair_sorted, applied_rel[by_pair], presorted=True)
     same = np.where(same < order, same, n)
 
     # Other provinces: one probe per (application, other province of the same person).
@@ -209,14 +194,14 @@ def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
     multi = np.flatnonzero(pair_count > 1)
     other = np.full(n, n, dtype=np.int64)
     if len(multi):
-        rows = np.repeat(multi, pair_count[multi])
-        offsets = np.arange(len(rows)) - np.repeat(np.cumsum(pair_count[multi]) - pair_count[multi], pair_count[multi])
-        probe_pair = first_pair[rows] + offsets
-        keep = probe_pair != pair_codes[rows]
-        rows, probe_pair = rows[keep], probe_pair[keep]
-        hit = earliest_live(probe_pair, applied_rel[rows])
-        hit = np.where(hit < order[rows], hit, n)
-        np.minimum.at(other, rows, hit)
+        probing = np.repeat(multi, pair_count[multi])
+        step = np.arange(len(probing)) - np.repeat(np.cumsum(pair_count[multi]) - pair_count[multi], pair_count[multi])
+        probe_pair = first_pair[probing] + step
+        keep = probe_pair != pair_codes[probing]
+        probing, probe_pair = probing[keep], probe_pair[keep]
+        hit = live.earliest(probe_pair, applied_rel[probing])
+        hit = np.where(hit < order[probing], hit, n)
+        np.minimum.at(other, probing, hit)
 
     hit = np.flatnonzero((same < n) | (other < n))
     labels = np.append(records.index.to_numpy()[at[by_order]], -1)
@@ -233,19 +218,22 @@ def _day_text(values: pd.Series) -> pa.Array:
     return pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(), mask=missing)
 
 
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
 def _live_detail(earlier: pd.DataFrame) -> pa.Array:
     """'card application A of 2020-01-01 in 广东 44 is still live (cancelled 2021-01-01 | never cancelled)',
     built by Arrow (no Python string per row)."""
-    text = lambda value: pa.scalar(value, pa.large_string())  # noqa: E731
     app = pa.array(earlier["application_id"].astype("str").array).cast(pa.large_string())
     code = pa.array(earlier["province_code"].astype("str").array).cast(pa.large_string())
     name = pc.take(_SHORT_NAMES, pc.fill_null(pc.cast(code, pa.int64()), 0))
     applied = _day_text(earlier["applied_on"])
-    until = pc.fill_null(pc.binary_join_element_wise(text("cancelled "), _day_text(earlier["cancelled_on"]), text("")),
-                         text("never cancelled"))
-    parts = [text("card application "), app, text(" of "), applied, text(" in "), name,
-             text(" "), pc.fill_null(code, text("")), text(" is still live ("), until, text(")")]
-    return pc.binary_join_element_wise(*parts, text(""))
+    until = pc.fill_null(pc.binary_join_element_wise(_text("cancelled "), _day_text(earlier["cancelled_on"]), _text("")),
+                         _text("never cancelled"))
+    parts = [_text("card application "), app, _text(" of "), applied, _text(" in "), name,
+             _text(" "), pc.fill_null(code, _text("")), _text(" is still live ("), until, _text(")")]
+    return pc.binary_join_element_wise(*parts, _text(""))
 
 
 def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
@@ -258,13 +246,11 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
         ("duplicate_card", dup, "same_at"),
     ]:
         at = overlaps.loc[mask, column].to_numpy()
-        rows = frames.rows(records, records.index.get_indexer(mask[mask].index), ROW_COLUMNS)
-        earlier = frames.rows(records, records.index.get_indexer(at),
-                              ["application_id", "province_code", "applied_on", "cancelled_on"])
+        flagged = rows(records, records.index.get_indexer(mask[mask].index), ROW_COLUMNS)
+        earlier = rows(records, records.index.get_indexer(at),
+                       ["application_id", "province_code", "applied_on", "cancelled_on"])
         detail = _live_detail(earlier)
-        out.append(
-            rows.assign(flag=flag, conflicts_with=earlier["application_id"].array, detail=as_str(detail))
-        )
+        out.append(flagged.assign(flag=flag, conflicts_with=earlier["application_id"].array, detail=as_str(detail)))
     return out
 
 
@@ -280,6 +266,11 @@ def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd
     flags["flag"] = flags["flag"].astype("str")
     flags["row"] = flags["row"].astype("int64")
     return flags[FLAG_COLUMNS]
+
+
+def flag_loaded(loaded: Loaded) -> pd.DataFrame:
+    """All flags of loaded records; documents are checked when the file has document columns."""
+    return flag_applications(loaded.frame, check_documents=loaded.report.documents_checked)
 
 
 def flag_counts(flags: pd.DataFrame) -> dict[str, int]:

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from . import privacy, provinces
 from .cases import case_ids, case_table
-from .rules import FLAGS
+from .contract import FLAGS
 
 EXCEL_MAX_ROWS = 1_048_576
 FLAG_SHEET_COLUMNS = ["case_id", "row", "application_id", "id_number", "person_key", "name", "province_code",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.records import HEADER_ALIASES
+from analysis.contract import HEADER_ALIASES
 
 BASE = {
     "name": "张三",

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analysis import cases
-from analysis.records import load_applications
+from analysis.load import load_applications
 from analysis.rules import flag_applications
 
 from .test_rules import P1, P2, P3, app

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis import distributed
+from analysis.engines import dask as distributed
 from analysis.__main__ import main
-from analysis.distributed import ClusterError, flag_with_dask
-from analysis.records import LoadError
+from analysis.engines.dask import ClusterError, flag_with_dask
+from analysis.contract import LoadError
 from analysis.sample import CHINESE_HEADERS, generate
 
 KEYS = ["application_id", "flag", "conflicts_with", "row", "province_code", "detail"]

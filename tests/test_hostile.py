@@ -34,7 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.__main__ import main
-from analysis.records import FALSE_WORDS, HEADER_ALIASES, TRUE_WORDS, load_applications
+from analysis.contract import FALSE_WORDS, HEADER_ALIASES, TRUE_WORDS
+from analysis.load import load_applications
 from analysis.rules import flag_applications
 
 COLUMNS = list(HEADER_ALIASES)

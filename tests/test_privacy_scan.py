@@ -18,10 +18,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import cases, config, explore, privacy, views
+from analysis import cases, config, explore, privacy
+from analysis import validation as views
 from analysis.__main__ import main
-from analysis.records import load_applications
-from analysis.rules import FLAGS, flag_applications
+from analysis.load import load_applications
+from analysis.contract import FLAGS
+from analysis.rules import flag_applications
 from analysis.sample import generate
 
 from .conftest import write

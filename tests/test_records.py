@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.records import LoadError, load_applications, parse_booleans, parse_dates
+from analysis.contract import LoadError
+from analysis.load import load_applications
+from analysis.values import parse_booleans, parse_dates
 
 ROWS = [
     {"application_id": "A1", "id_number": "11010519491231002X", "province": "广东", "applied_on": "2023-05-01"},
@@ -217,7 +219,7 @@ def test_rows_read_counts_every_data_row_even_empty_ones(tmp_path):
 
 @pytest.mark.parametrize("kind", ["csv", "gb18030", "xlsx", "parquet"])
 def test_normalized_frame_meets_its_schema(write_records, kind):
-    from analysis.records import normalized_schema
+    from analysis.contract import normalized_schema
 
     rows = ROWS + [{**ROWS[0], "application_id": "A9", "applied_on": "", "id_number": "1.10105E+17"}]
     frame = load_applications(write_records(rows, kind=kind, chinese=kind != "csv")).frame
@@ -227,7 +229,7 @@ def test_normalized_frame_meets_its_schema(write_records, kind):
 def test_schema_catches_a_broken_contract(write_records):
     import pandera.errors
 
-    from analysis.records import normalized_schema
+    from analysis.contract import normalized_schema
 
     frame = load_applications(write_records(ROWS)).frame
     frame.loc[0, "province_code"] = "99"
@@ -237,20 +239,9 @@ def test_schema_catches_a_broken_contract(write_records):
 
 def test_bundled_sample_meets_the_schema():
     from analysis import config
-    from analysis.records import normalized_schema
+    from analysis.contract import normalized_schema
 
     normalized_schema().validate(load_applications(config.SAMPLE_APPLICATIONS).frame, lazy=True)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab1中 ", max_size=9)), max_size=40))
-def test_repeated_finds_exactly_the_values_used_more_than_once(values):
-    """The hashed duplicate finder behind 'application_id is used by N rows' agrees with pandas."""
-    from analysis.records import repeated
-
-    series = pd.Series(values, dtype="str")
-    expected = (series.notna() & series.duplicated(keep=False)).to_numpy(dtype=bool)
-    assert repeated(series).tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize("batch_rows", [1, 5000, 10**9])
@@ -260,7 +251,7 @@ def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batc
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from analysis import config, records
+    from analysis import batches, config
     from analysis.__main__ import main
 
     frame = pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str, keep_default_na=False)
@@ -271,7 +262,7 @@ def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batc
     path = tmp_path / "a.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=3000)
     assert main(["flag", str(path), "--out", str(tmp_path / "batches")]) == 0
-    monkeypatch.setattr(records, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(batches, "BATCH_ROWS", batch_rows)
     assert main(["flag", str(path), "--out", str(tmp_path / "small")]) == 0
     assert main(["flag", str(path), "--out", str(tmp_path / "whole"), "--workbook", str(tmp_path / "c.xlsx")]) == 0
     shared = pd.read_csv(tmp_path / "whole" / "flags.csv", dtype=str)

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.records import load_applications
-from analysis.rules import FLAG_COLUMNS, flag_applications
+from analysis.load import load_applications
+from analysis.contract import FLAG_COLUMNS
+from analysis.rules import flag_applications
 
 P1 = "11010519491231002X"
 P1_WIDE = "１１０１０５１９４９１２３１００２ｘ"
@@ -223,18 +224,3 @@ def test_vectorized_rules_agree_with_the_literal_reading(tmp_path_factory, apps)
     pd.DataFrame(rows).iloc[::-1].to_csv(shuffled, index=False)
     again = flag_applications(load_applications(shuffled).frame, check_documents=False)
     assert {(r.application_id, r.flag, r.conflicts_with) for r in again.itertuples()} == got
-
-
-@pytest.mark.parametrize("top", [1, 40, 62])
-def test_argsort_stable_is_numpys_stable_argsort(top):
-    """The packed sort behind find_overlaps: same permutation as numpy's, ties in row order, any key size."""
-    import numpy as np
-
-    from analysis.rules import argsort_stable
-
-    rng = np.random.default_rng(top)
-    key = rng.integers(0, 2**top, size=300_000, dtype=np.int64)
-    key[::7] = key[0]  # many equal keys
-    order, ordered = argsort_stable(key)
-    np.testing.assert_array_equal(order, np.argsort(key, kind="stable"))
-    np.testing.assert_array_equal(ordered, key[order])

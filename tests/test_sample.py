@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.records import load_applications
+from analysis.load import load_applications
 from analysis.rules import flag_applications
 from analysis.sample import generate, write_sample
 
@@ -69,9 +69,10 @@ def test_generated_expectations_hold_for_another_seed(tmp_path, kind):
 
 def test_the_large_file_paths_give_the_planted_flags_on_the_sample(monkeypatch, expected):
     """Large inputs take other branches (packed sorts, ID numbers in chunks): forced here on the sample."""
-    from analysis import ids, rules
+    from analysis import ids
+    from analysis._fast import sorting
 
-    monkeypatch.setattr(rules, "SMALL_SORT", 0)
+    monkeypatch.setattr(sorting, "SMALL_SORT", 0)
     monkeypatch.setattr(ids, "CHUNK", 997)  # chunk edges fall anywhere, the last chunk is a short one
     loaded = load_applications(config.SAMPLE_APPLICATIONS)
     assert as_set(flag_applications(loaded.frame)) == expected

@@ -5,8 +5,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from analysis.records import load_applications
-from analysis.rules import FLAGS, flag_applications
+from analysis.load import load_applications
+from analysis.contract import FLAGS
+from analysis.rules import flag_applications
 from analysis.workbook import write_workbook
 
 from .test_rules import P1, P3, app

@@ -1,4 +1,5 @@
-"""Embed the Chinese glyphs a page uses as a subset font, so reports read on machines without CJK fonts."""
+"""The bundled CJK font: its file (charts draw with it), and the subset of it a report page embeds, so Chinese
+reads on machines without CJK fonts."""
 
 from __future__ import annotations
 
@@ -8,14 +9,21 @@ import io
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from .charts import _bundled_font
+from pathlib import Path
+
+import mplfonts
 
 FAMILY = "Report CJK"
 
 
+def cjk_font_file() -> Path:
+    """The Noto Sans CJK SC font file that the mplfonts package ships."""
+    return Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+
+
 def subset_font(text: str) -> bytes:
     """The bundled Noto Sans CJK SC cut down to the characters of `text` (OpenType bytes)."""
-    font = TTFont(str(_bundled_font()), lazy=True)
+    font = TTFont(str(cjk_font_file()), lazy=True)
     options = subset.Options()
     options.layout_features = []
     options.name_IDs = ["*"]

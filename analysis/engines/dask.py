@@ -1,7 +1,7 @@
-"""The rules of domain-rules.md on Dask: partitioned Parquet (or CSV) in, the same flags and summary out.
+"""The rules of docs/data-contract.md on Dask: partitioned Parquet (or CSV) in, the same flags and summary out.
 
 Every rule is a property of one person's applications, so once the records are shuffled on the
-person key, the very functions of the pandas path (records.normalize, rules.flag_applications)
+person key, the very functions of the pandas path (normalize.normalize, rules.flag_applications)
 run per partition. Two things are global and are computed first, in one pass over the
 application ids: where each partition starts in the file (so `row` is the file row, header = 1)
 and the application ids that more than one row uses anywhere in the input. The client writes
@@ -11,10 +11,8 @@ See docs/large-data.md.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import importlib.util
-import json
 import logging
 import math
 import re
@@ -29,21 +27,25 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import config, export, records, rules
-from .records import LoadError
+from .. import config, export, rules
+from ..cases import case_number_text
+from .._fast.arrow import as_str
+from ..contract import (CSV_SUFFIXES, DISPLAY_ONLY, EXCEL_SUFFIXES, FLAG_COLUMNS, FLAGS, PARQUET_SUFFIXES, LoadError,
+                        LoadReport)
+from ..contract import load_report as contract_load_report
+from ..normalize import mark_shared_ids, normalize
+from ..read import map_headers, sniff_encoding
+from ..values import as_text
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
 ROWS_PER_PARTITION = 1_000_000  # person-key partitions: about this many input rows each, by default
 FLAGS_PER_PART = 500_000  # flags per output part (parts are row ranges)
 CSV_BLOCKSIZE = "64MiB"
-SCAN_BYTES = 16 << 20
-DISPLAY_ONLY = records.DISPLAY_ONLY  # normalized columns no rule reads: not shuffled
 SHARD = "_shard"
 ORDER = "_order"
-FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in rules.FLAG_COLUMNS})
-_ZERO_REPORT = records.LoadReport(source="", file_format="", encoding=None, rows_read=0, columns={},
-                                  absent_optional=[], documents_checked=False)
+FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
+_ZERO_REPORT = contract_load_report("", "", None, 0, {}, [])
 
 
 class ClusterError(LoadError):
@@ -57,39 +59,22 @@ def _natural_key(path: Path) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
 
 
-def _csv_encoding(path: Path, source: str) -> str:
-    """utf-8-sig, utf-8 or gb18030, chosen as the pandas reader chooses: UTF-8 if the whole file decodes as UTF-8."""
-    with path.open("rb") as fh:
-        head = fh.read(4)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise LoadError(f"{source}: the file is UTF-16 ('Unicode text'); save it from Excel as 'CSV UTF-8' or CSV")
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while block := fh.read(SCAN_BYTES):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-
-
 def _read_input(path: Path, source: str) -> tuple[dd.DataFrame, str, str | None]:
     """The input as a lazy Dask frame of raw cells: (frame, format, encoding)."""
     if not path.exists():
         raise LoadError(f"{source}: no such file or folder")
     suffix = path.suffix.lower()
     if path.is_dir():
-        parts = sorted((p for p in path.rglob("*") if p.suffix.lower() in records.PARQUET_SUFFIXES and p.is_file()
+        parts = sorted((p for p in path.rglob("*") if p.suffix.lower() in PARQUET_SUFFIXES and p.is_file()
                         and not p.name.startswith((".", "_"))), key=_natural_key)
         if not parts:
             raise LoadError(f"{source}: the folder holds no .parquet files "
                             "(the Dask engine reads a folder of Parquet parts)")
         target: str | list[str] = [str(p) for p in parts]
-    elif suffix in records.PARQUET_SUFFIXES:
+    elif suffix in PARQUET_SUFFIXES:
         target = str(path)
-    elif suffix in records.CSV_SUFFIXES:
-        encoding = _csv_encoding(path, source)
+    elif suffix in CSV_SUFFIXES:
+        encoding = sniff_encoding(path, source)
         try:
             frame = dd.read_csv(str(path), dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
                                 sep="\t" if suffix == ".tsv" else ",", blocksize=CSV_BLOCKSIZE)
@@ -98,7 +83,7 @@ def _read_input(path: Path, source: str) -> tuple[dd.DataFrame, str, str | None]
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise LoadError(f"{source}: not a readable CSV table ({exc})".splitlines()[0]) from None
         return frame, "csv", encoding
-    elif suffix in records.EXCEL_SUFFIXES or suffix == ".xls":
+    elif suffix in EXCEL_SUFFIXES or suffix == ".xls":
         raise LoadError(f"{source}: workbooks are read by the pandas engine only; run without --engine dask, "
                         "or save the sheet as CSV or Parquet")
     else:
@@ -121,7 +106,7 @@ def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _application_ids(raw: pd.DataFrame) -> pd.Series:
     """application_id as normalize reads it (text, stripped, empty = NA)."""
-    return records.as_text(_plain_strings(raw)["application_id"])
+    return as_text(_plain_strings(raw)["application_id"])
 
 
 def _length(values: pd.Series) -> pd.Series:
@@ -130,10 +115,10 @@ def _length(values: pd.Series) -> pd.Series:
 
 def _normalize_part(raw: pd.DataFrame, starts: list[int], shared: pd.Series, file_format: str,
                     partition_info: dict | None = None) -> pd.DataFrame:
-    """records.normalize on one partition, with file rows, ids shared anywhere in the input, and a shard key."""
+    """normalize on one partition, with file rows, ids shared anywhere in the input, and a shard key."""
     number = partition_info["number"] if partition_info else 0
-    raw = _plain_strings(raw)
-    out, _ = records.normalize(raw, file_format, id_counts=shared, first_row=2 + starts[number])
+    out = normalize(_plain_strings(raw), file_format, first_row=2 + starts[number])
+    mark_shared_ids(out, counts=shared)
     out = out.drop(columns=[c for c in DISPLAY_ONLY if c in out.columns])
     out[SHARD] = out["person_key"].fillna("#" + out["row"].astype("str")).astype("str")
     return out
@@ -165,12 +150,11 @@ def _for_output(flags: pd.DataFrame, case_keys: np.ndarray) -> pd.DataFrame:
     out = export.flags_for_csv(flags)
     key = flags["person_key"]
     has = key.notna().to_numpy()
-    number = np.searchsorted(case_keys, key[has].to_numpy(dtype=case_keys.dtype)) + 1
-    case = pd.Series(pd.NA, index=flags.index, dtype="str")
-    case[has] = "C" + pd.Series(number, dtype="int64").astype("str").str.zfill(6).to_numpy()
-    out["case_id"] = case
-    rank = pd.Categorical(flags["flag"], categories=rules.FLAGS).codes.astype("int64")
-    out[ORDER] = flags["row"].to_numpy() * len(rules.FLAGS) + rank
+    number = np.zeros(len(flags), dtype=np.int64)
+    number[has] = np.searchsorted(case_keys, key[has].to_numpy(dtype=case_keys.dtype)) + 1
+    out["case_id"] = pd.Series(as_str(case_number_text(number)), index=flags.index)
+    rank = pd.Categorical(flags["flag"], categories=FLAGS).codes.astype("int64")
+    out[ORDER] = flags["row"].to_numpy() * len(FLAGS) + rank
     return out
 
 
@@ -241,23 +225,6 @@ def _persist(client: Any, collection: dd.DataFrame, show: bool) -> dd.DataFrame:
 # ---------------------------------------------------------------- the command
 
 
-def _report(source: str, file_format: str, encoding: str | None, rows: int, columns: dict[str, str],
-            ignored: list[str]) -> records.LoadReport:
-    """The load report the pandas path would write for this input."""
-    absent_docs = [c for c in records.DOCUMENT_COLUMNS if c not in columns]
-    checked = len(absent_docs) < len(records.DOCUMENT_COLUMNS)
-    notes = []
-    if not checked:
-        notes.append("no document columns in the file: document completeness was not checked")
-    elif absent_docs:
-        notes.append("document columns absent, read as empty (no): " + ", ".join(absent_docs))
-    return records.LoadReport(
-        source=source, file_format=file_format, encoding=encoding, rows_read=rows, columns=columns,
-        absent_optional=[c for c in records.OPTIONAL + records.DOCUMENT_COLUMNS if c not in columns],
-        documents_checked=checked, ignored_headers=ignored, notes=notes,
-    )
-
-
 def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame, out_dir: Path, show: bool) -> int:
     """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv; returns parts written."""
     from tqdm import tqdm
@@ -267,7 +234,7 @@ def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame
     for old in parts_dir.glob("part-*.parquet"):
         old.unlink()
     written = 0
-    with (out_dir / "flags.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (out_dir / export.FLAGS_CSV).open("w", encoding="utf-8", newline="") as fh:
         header.to_csv(fh, index=False)
         if ordered is None:
             return 0
@@ -300,7 +267,7 @@ def _first_pass(client: Any, raw: dd.DataFrame, source: str, encoding: str | Non
     return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared.astype("int64")
 
 
-def _flag_partitions(raw: dd.DataFrame, starts: list[int], shared: pd.Series, report: records.LoadReport,
+def _flag_partitions(raw: dd.DataFrame, starts: list[int], shared: pd.Series, report: LoadReport,
                      partitions: int | None) -> dd.DataFrame:
     """Normalize per input partition, shuffle on the person key, flag per person-key partition (lazy)."""
     meta = _normalize_part(raw._meta, [0], shared.iloc[:0], report.file_format)
@@ -311,7 +278,7 @@ def _flag_partitions(raw: dd.DataFrame, starts: list[int], shared: pd.Series, re
         _flag_part, report.documents_checked, meta=FLAGS_META)
 
 
-def _totals(client: Any, flags: dd.DataFrame, report: records.LoadReport, show: bool) -> tuple[dict, np.ndarray]:
+def _totals(client: Any, flags: dd.DataFrame, report: LoadReport, show: bool) -> tuple[dict, np.ndarray]:
     """The summary (export.summary's keys, counts added over partitions) and the sorted person keys of cases."""
     empty = export.summary(report, FLAGS_META)
     keys = [k for k, v in empty.items() if isinstance(v, int) and not isinstance(v, bool)]
@@ -325,7 +292,7 @@ def _totals(client: Any, flags: dd.DataFrame, report: records.LoadReport, show: 
 def _in_row_order(flags: dd.DataFrame, case_keys: np.ndarray, rows_read: int, n_flags: int) -> dd.DataFrame:
     """flags.csv rows, range-partitioned by (row, flag): partition i holds rows before those of i + 1 (lazy)."""
     out = flags.map_partitions(_for_output, dask.delayed(case_keys, pure=True), meta=_for_output(FLAGS_META, case_keys))
-    width = len(rules.FLAGS)
+    width = len(FLAGS)
     n_out = max(1, math.ceil(n_flags / FLAGS_PER_PART))
     divisions = np.unique(np.linspace(2 * width, (rows_read + 2) * width, n_out + 1).astype(np.int64))
     return out.set_index(ORDER, divisions=divisions.tolist()).reset_index(drop=True)
@@ -347,15 +314,15 @@ def flag_with_dask(input_path: str | Path, out_dir: str | Path, scheduler: str |
     out_dir = Path(out_dir)
     with dask.config.set({"dataframe.convert-string": False}):
         raw, file_format, encoding = _read_input(path.resolve(), source)
-        _, columns, ignored = records.map_headers(raw._meta, source)
+        _, columns, ignored = map_headers(raw._meta, source)
         raw = raw[list(columns.values())].rename(columns={h: c for c, h in columns.items()})
 
         with _connect(scheduler) as client:
             starts, shared = _first_pass(client, raw, source, encoding, show)
-            report = _report(source, file_format, encoding, starts[-1], columns, ignored)
+            report = contract_load_report(source, file_format, encoding, starts[-1], columns, ignored)
             flags = _persist(client, _flag_partitions(raw, starts, shared, report, partitions), show)
             result, case_keys = _totals(client, flags, report, show)
-            n_flags = sum(result[f] for f in rules.FLAGS)
+            n_flags = sum(result[f] for f in FLAGS)
             ordered = None
             if n_flags:
                 ordered = _persist(client, _in_row_order(flags, case_keys, report.rows_read, n_flags), show)
@@ -363,5 +330,5 @@ def flag_with_dask(input_path: str | Path, out_dir: str | Path, scheduler: str |
             header = _for_output(FLAGS_META, case_keys).drop(columns=ORDER)
             _write_flags(client, ordered, header, out_dir, show)
 
-    (out_dir / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    export.write_summary(out_dir, result)
     return result

@@ -1,11 +1,12 @@
-"""Tables for notebooks and reports: small, labelled, and masked (no full ID numbers or names)."""
+"""Tables of notebook 01: what was read, which rows are unusable and why, applications per province, flags at a
+glance. Small, labelled, and masked (no full ID numbers or names)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from . import privacy, provinces
-from .records import LoadReport
+from .contract import FLAGS, LoadReport
 
 # Values inside a reason ('火星', dates) vary per row; the kind of reason does not.
 _VALUE_IN_REASON = r"'[^']*'|\d{4}-\d{2}-\d{2}|\b\d+ rows\b"
@@ -73,8 +74,6 @@ def province_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 def flag_overview(flags: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
     """Rows read, and rows per flag with their share of all rows: the figures that matter."""
-    from .rules import FLAGS
-
     total = max(report.rows_read, 1)
     per_flag = flags.groupby("flag")["row"].nunique().reindex(FLAGS, fill_value=0)
     rows = [("rows read", report.rows_read), ("rows with no flag", report.rows_read - flags["row"].nunique())]

@@ -1,0 +1,165 @@
+"""Arrow arrays behind pandas text columns: reading them without copies, and building text columns.
+
+pandas keeps text as Arrow arrays, and a Parquet column arrives in chunks (one per row group). Taking a
+few rows from a chunked column (`.iloc`, `take`) first joins its chunks: a copy of the whole column,
+hundreds of MiB on ten million rows, for every selection. These helpers take from each chunk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str" dtype
+
+
+def is_arrow_text(values: pd.Series) -> bool:
+    """The column is pandas' default text dtype, held by Arrow."""
+    return isinstance(values.array, pd.arrays.ArrowStringArray)
+
+
+def arrow_of(values: pd.Series) -> pa.ChunkedArray:
+    """The Arrow data behind an Arrow-backed pandas text column as a chunked array, without a copy (the public
+    `__arrow_array__` protocol, no private attribute); any other column is converted to Arrow text."""
+    if is_arrow_text(values):
+        arr = pa.array(values.array)  # the column's own array: its chunks, or its one chunk
+    else:
+        arr = pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def as_str(arr: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    """An Arrow string array as pandas "str" values, without copying to Python objects."""
+    return pd.arrays.ArrowStringArray(arr, dtype=STR)
+
+
+def text_array(values: pd.Series) -> pa.Array:
+    """The values as one Arrow string array (nulls for missing)."""
+    arr = arrow_of(values)
+    return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+
+
+def pieces(values: pd.Series, size: int) -> list[tuple[int, pa.Array]]:
+    """(first row, Arrow string array) pieces of at most `size` rows covering the values, without copying
+    them into one array first (a Parquet column arrives in chunks: joining them is a copy of the column)."""
+    out, start = [], 0
+    for chunk in arrow_of(values).chunks:
+        for at in range(0, len(chunk), size):
+            part = chunk.slice(at, min(size, len(chunk) - at))
+            out.append((start, part))
+            start += len(part)
+    return out
+
+
+def offsets(arr: pa.Array) -> np.ndarray:
+    """The value offsets of a string array (len + 1 of them), without copying."""
+    wide = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    return np.frombuffer(arr.buffers()[1], dtype=wide, count=len(arr) + 1, offset=arr.offset * np.dtype(wide).itemsize)
+
+
+def data_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(the data bytes of a string array, its offsets rebased to them), without copying."""
+    at = offsets(arr).astype(np.int64)
+    buffer = arr.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
+    return data[at[0]:at[-1]], at - at[0]
+
+
+def fixed_width(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
+    """The strings at `rows` (all `width` bytes long) of one string array as a (len(rows), width) uint8
+    matrix. Plain form: `np.array([list(s.encode()) for s in arr.take(rows).to_pylist()])`."""
+    if len(rows) == 0:
+        return np.empty((0, width), dtype=np.uint8)
+    if len(rows) == len(arr) and arr.null_count == 0:  # every value has this width: the data buffer is the matrix
+        taken = arr
+    else:
+        taken = arr.take(pa.array(rows))
+    data, _ = data_bytes(taken)
+    return data.reshape(-1, width)
+
+
+def fixed_width_text(matrix: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """An (n, width) byte matrix as an Arrow large_string array, null where not `valid` (no Python objects).
+    Plain form: `pa.array([bytes(r).decode() if v else None for r, v in zip(matrix, valid)])`."""
+    n, width = matrix.shape  # large_string (64-bit offsets), the type pandas keeps text in: no conversion after
+    at = np.arange(0, width * (n + 1), width, dtype=np.int64)
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if not valid.all() else None
+    return pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(at), pa.py_buffer(matrix)])
+
+
+def _chunks(values: pd.Series) -> list[pa.Array] | None:
+    if not is_arrow_text(values):
+        return None
+    arr = arrow_of(values)
+    return arr.chunks if arr.num_chunks > 1 else None
+
+
+def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """`values.iloc[positions]` (any order, repeats allowed), chunk by chunk for chunked text."""
+    positions = np.asarray(positions, dtype=np.int64)
+    chunks = _chunks(values)
+    if chunks is None:
+        return values.iloc[positions]
+    ends = np.cumsum([len(c) for c in chunks])
+    which = np.searchsorted(ends, positions, side="right")
+    by_chunk = np.argsort(which, kind="stable")
+    starts = np.r_[0, ends[:-1]]
+    bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(chunks)))]
+    parts = []
+    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
+        inside = by_chunk[bounds[c]:bounds[c + 1]]
+        parts.append(chunks[c].take(pa.array(positions[inside] - starts[c])))
+    taken = pa.concat_arrays(parts) if parts else pa.array([], chunks[0].type)
+    back = np.empty(len(positions), dtype=np.int64)
+    back[by_chunk] = np.arange(len(positions))
+    taken = taken.take(pa.array(back)) if len(positions) else taken
+    return pd.Series(pd.array(taken, dtype=values.dtype), index=values.index[positions], name=values.name)
+
+
+def rows(frame: pd.DataFrame, positions: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
+    """`frame.iloc[positions][columns]`, each column taken as `take` takes it."""
+    columns = list(frame.columns) if columns is None else columns
+    positions = np.asarray(positions, dtype=np.int64)
+    out = {c: take(frame[c], positions).array for c in columns}
+    return pd.DataFrame(out, index=frame.index[positions], columns=columns)
+
+
+def null_text(index: pd.Index) -> pd.Series:
+    """An all-missing "str" column (no per-row objects)."""
+    return pd.Series(as_str(pa.nulls(len(index), pa.large_string())), index=index)
+
+
+def placed(mask: np.ndarray, values: pd.Series, index: pd.Index) -> pd.Series:
+    """A "str" column holding `values` (one per true entry of `mask`, in order) and missing elsewhere, built
+    by Arrow. Plain form: `s = pd.Series(pd.NA, index, dtype="str"); s[mask] = values` (which copies the
+    whole column on ten million rows)."""
+    place = np.full(len(mask), -1, dtype=np.int32)
+    place[mask] = np.arange(int(mask.sum()), dtype=np.int32)
+    dictionary = pa.array(values.astype("str").array).cast(pa.large_string())
+    if isinstance(dictionary, pa.ChunkedArray):
+        dictionary = dictionary.combine_chunks()
+    arr = pa.DictionaryArray.from_arrays(pa.array(place, mask=place < 0), dictionary).cast(pa.large_string())
+    return pd.Series(as_str(arr), index=index)
+
+
+def constant_text(mask: np.ndarray, message: str, index: pd.Index) -> pd.Series:
+    """`message` where `mask`, missing elsewhere, as a "str" column (through a one-entry dictionary)."""
+    if not mask.any():
+        return null_text(index)
+    codes = pa.array(np.zeros(len(mask), dtype=np.int8), mask=~mask)
+    arr = pa.DictionaryArray.from_arrays(codes, pa.array([message], pa.large_string())).cast(pa.large_string())
+    return pd.Series(as_str(arr), index=index)
+
+
+def coded_text(codes: np.ndarray, words: list[str]) -> pa.Array:
+    """`words[code]` per row (null where code < 0), through a dictionary of the few distinct words.
+    Plain form: `pa.array([words[c] if c >= 0 else None for c in codes])`."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                          pa.array(words, pa.string())).cast(pa.string())
+
+
+def first_present(first: pd.Series, second: pd.Series) -> pd.Series:
+    """`first.fillna(second)` for two text columns, by Arrow's coalesce (no copy to Python objects)."""
+    return pd.Series(as_str(pc.coalesce(arrow_of(first), arrow_of(second))), index=first.index)

@@ -1,0 +1,68 @@
+"""Byte-level questions about text columns, answered from Arrow's buffers by numpy in a few passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .arrow import data_bytes, pieces
+
+PIECE = 1 << 20  # rows per step: temporaries stay a few tens of MiB whatever the file size
+
+
+def byte_table(chars: bytes = b"", non_ascii: bool = False) -> np.ndarray:
+    """A 256-entry table for any_byte / edge_bytes: these bytes, and optionally every non-ASCII byte."""
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    if non_ascii:
+        table[0x80:] = True
+    return table
+
+
+SPACE_AT_EDGE = byte_table(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", non_ascii=True)  # non-ASCII: maybe a wide space
+
+
+def any_byte(values: pd.Series, table: np.ndarray) -> np.ndarray:
+    """Per row: some byte b of its UTF-8 text has table[b]; False for missing.
+    Plain form: `values.str.contains("[...]")` with the table's characters."""
+    out = np.zeros(len(values), dtype=bool)
+    for start, piece in pieces(values, PIECE):
+        data, at = data_bytes(piece)
+        if not len(data):
+            continue
+        some = np.diff(at) > 0  # empty texts hold no bytes, so the non-empty ones tile the data
+        found = np.zeros(len(piece), dtype=bool)
+        found[some] = np.logical_or.reduceat(table[data], at[:-1][some])
+        if piece.null_count:
+            found &= piece.is_valid().to_numpy(zero_copy_only=False)
+        out[start:start + len(piece)] = found
+    return out
+
+
+def edge_bytes(values: pd.Series, table: np.ndarray) -> np.ndarray:
+    """Per row: its first or last byte has table[b]; False for missing or empty text.
+    Plain form: `values.str.match("^[...]|[...]$")` with the table's characters."""
+    out = np.zeros(len(values), dtype=bool)
+    for start, piece in pieces(values, PIECE):
+        data, at = data_bytes(piece)
+        some = np.diff(at) > 0
+        found = np.zeros(len(piece), dtype=bool)
+        if some.any():
+            found[some] = table[data[at[:-1][some]]] | table[data[at[1:][some] - 1]]
+        if piece.null_count:
+            found &= piece.is_valid().to_numpy(zero_copy_only=False)
+        out[start:start + len(piece)] = found
+    return out
+
+
+def byte_lengths(values: pd.Series) -> np.ndarray:
+    """Per row: the UTF-8 byte length of its text, -1 for missing (from Arrow's offsets, no pass over text).
+    Plain form: `pc.binary_length(arr).fill_null(-1)`."""
+    out = np.empty(len(values), dtype=np.int64)
+    for start, piece in pieces(values, PIECE):
+        _, at = data_bytes(piece)
+        length = np.diff(at)
+        if piece.null_count:
+            length[~piece.is_valid().to_numpy(zero_copy_only=False)] = -1
+        out[start:start + len(piece)] = length
+    return out

@@ -1,0 +1,158 @@
+"""The hand-off between the stages, as docs/data-contract.md defines it: the columns, their headers and value
+forms, the load report, the normalized schema, and the flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import provinces
+
+REQUIRED = ["application_id", "id_number", "province", "applied_on"]
+OPTIONAL = ["name", "city", "cancelled_on"]
+DOCUMENT_COLUMNS = [
+    "has_second_gen_id",
+    "id_copy",
+    "household_register_copy",
+    "special_category",
+    "special_documents",
+]
+BOOLEAN_COLUMNS = ["has_second_gen_id", "id_copy", "household_register_copy", "special_documents"]
+HEADER_ALIASES: dict[str, list[str]] = {
+    "application_id": ["application_id", "申请编号"],
+    "id_number": ["id_number", "身份证号码", "公民身份号码", "社会保障号码"],
+    "name": ["name", "姓名"],
+    "province": ["province", "省份", "参保省份"],
+    "city": ["city", "城市", "参保城市"],
+    "applied_on": ["applied_on", "申领日期", "申请日期"],
+    "cancelled_on": ["cancelled_on", "注销日期"],
+    "has_second_gen_id": ["has_second_gen_id", "持有二代身份证"],
+    "id_copy": ["id_copy", "身份证复印件"],
+    "household_register_copy": ["household_register_copy", "户口簿复印件"],
+    "special_category": ["special_category", "特殊人群类别"],
+    "special_documents": ["special_documents", "特殊证明材料"],
+}
+TRUE_WORDS = {"true", "yes", "y", "1", "是", "t", "1.0"}
+FALSE_WORDS = {"false", "no", "n", "0", "否", "f", "0.0", ""}
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+# Normalized columns no rule reads: the flag command (and the large-file paths) leave them out.
+DISPLAY_ONLY = ["id_number", "name", "province", "city"]
+
+FLAGS = [
+    "invalid_record",
+    "invalid_id",
+    "duplicate_card",
+    "cross_province_conflict",
+    "incomplete_documents",
+]
+UNUSABLE_FLAGS = ["invalid_record", "invalid_id"]  # a row with one of these takes no part in matching
+PERSON_FLAGS = ["duplicate_card", "cross_province_conflict"]  # flags that compare a person's applications
+FLAG_COLUMNS = ["application_id", "flag", "person_key", "province_code", "conflicts_with", "detail", "row"]
+
+
+class LoadError(Exception):
+    """A file that cannot be read as application records; the message is one line for the user."""
+
+
+@dataclass
+class LoadReport:
+    """What the loader saw: source, format, rows, columns, and the rows it found unusable."""
+
+    source: str
+    file_format: str
+    encoding: str | None
+    rows_read: int
+    columns: dict[str, str]
+    absent_optional: list[str]
+    documents_checked: bool
+    ignored_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "format": self.file_format,
+            "encoding": self.encoding,
+            "rows_read": self.rows_read,
+            "columns": self.columns,
+            "absent_optional_columns": self.absent_optional,
+            "documents_checked": self.documents_checked,
+            "ignored_headers": self.ignored_headers,
+            "notes": self.notes,
+        }
+
+
+def load_report(source: str, file_format: str, encoding: str | None, rows: int, columns: dict[str, str],
+                ignored: list[str], sheets: list[str] | None = None) -> LoadReport:
+    """The load report of a file with these contract columns (column -> header), whichever engine read it."""
+    absent_docs = [c for c in DOCUMENT_COLUMNS if c not in columns]
+    documents_checked = len(absent_docs) < len(DOCUMENT_COLUMNS)
+    notes = []
+    if sheets and len(sheets) > 1:
+        notes.append(f"the workbook has {len(sheets)} sheets; only the first ('{sheets[0]}') was read")
+    if not documents_checked:
+        notes.append("no document columns in the file: document completeness was not checked")
+    elif absent_docs:
+        notes.append("document columns absent, read as empty (no): " + ", ".join(absent_docs))
+    return LoadReport(
+        source=source,
+        file_format=file_format,
+        encoding=encoding,
+        rows_read=rows,
+        columns=columns,
+        absent_optional=[c for c in OPTIONAL + DOCUMENT_COLUMNS if c not in columns],
+        documents_checked=documents_checked,
+        ignored_headers=ignored,
+        notes=notes,
+    )
+
+
+@dataclass
+class Loaded:
+    """Normalized application records (`frame`: one row per input row, in file order) and the load report."""
+
+    frame: pd.DataFrame
+    report: LoadReport
+
+
+def normalized_schema():
+    """The pandera schema of the normalized frame: the contract between loading and the rules."""
+    import pandera.pandas as pdr  # pandera takes a second to import: only the tests and the notebooks need it
+
+    text = {"dtype": "str", "nullable": True}
+    codes = sorted(provinces.CODES)
+    return pdr.DataFrameSchema(
+        {
+            "row": pdr.Column("int64", pdr.Check.ge(2), unique=True),
+            "application_id": pdr.Column(**text),
+            "id_number": pdr.Column(**text),
+            "person_key": pdr.Column("str", pdr.Check.str_matches(r"^\d{17}[0-9X]$"), nullable=True),
+            "person_id": pdr.Column("int64", pdr.Check.ge(-1)),
+            "id_problem": pdr.Column(**text),
+            "name": pdr.Column(**text),
+            "province": pdr.Column(**text),
+            "province_code": pdr.Column("str", pdr.Check.isin(codes), nullable=True),
+            "city": pdr.Column(**text),
+            "applied_on": pdr.Column("datetime64[s]", nullable=True),
+            "cancelled_on": pdr.Column("datetime64[s]", nullable=True),
+            "record_problem": pdr.Column(**text),
+            **{name: pdr.Column(bool) for name in BOOLEAN_COLUMNS},
+            "special_category": pdr.Column(**text),
+            "document_note": pdr.Column(**text),
+        },
+        checks=[
+            # a usable row has a person key and a province code; an unusable one says why
+            pdr.Check(lambda f: (f["person_key"].notna() | f["id_problem"].notna()).all(), name="key or ID problem"),
+            pdr.Check(lambda f: (f["province_code"].notna() | f["record_problem"].notna()).all(),
+                      name="province or record problem"),
+            pdr.Check(lambda f: (f["applied_on"].notna() | f["record_problem"].notna()).all(),
+                      name="applied_on or record problem"),
+        ],
+        strict=True,
+        ordered=False,
+    )

@@ -1,0 +1,1 @@
+"""The same rules on other engines than one pandas frame: Dask (local or a cluster)."""

@@ -1,0 +1,152 @@
+"""A raw frame with contract headers to the normalized frame: values in the contract's forms, ID numbers
+checked, and per row what makes it unusable. Normalizing looks at one row at a time; what needs the whole
+file (application ids used by several rows) is added afterwards by `mark_shared_ids`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import provinces
+from ._fast.arrow import arrow_of, first_present, null_text, placed, take
+from ._fast.hashing import duplicated_mask
+from .contract import BOOLEAN_COLUMNS
+from .ids import validate_ids
+from .values import as_text, id_text, parse_booleans, parse_dates
+
+
+class RowProblems:
+    """Messages noted per row ('; '-joined in the order noted). Masks are kept and the text is built
+    at the end for the rows that have any, so a clean million-row file builds no strings at all.
+
+    A message is a string, or a function of the index labels of the masked rows returning one message
+    per row (row-specific messages are only built for the few rows that need them).
+    """
+
+    def __init__(self, index: pd.Index):
+        self.index = index
+        self.notes: list[tuple[np.ndarray, object]] = []
+
+    def add(self, mask, message) -> None:
+        mask = mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.notes.append((mask, message))
+
+    def series(self) -> pd.Series:
+        out = null_text(self.index)
+        if not self.notes:
+            return out
+        hit = np.logical_or.reduce([mask for mask, _ in self.notes])
+        text = pd.Series(pd.NA, index=self.index[hit], dtype="str")
+        for mask, message in self.notes:
+            where = self.index[mask]
+            msg = message if isinstance(message, str) else pd.Series(np.asarray(message(where)), index=where, dtype="str")
+            before = text[where]
+            text[where] = (before.fillna("") + np.where(before.notna(), "; ", "") + msg).to_numpy()
+        return placed(hit, text, self.index)
+
+
+def _quoted(values: pd.Series) -> pd.Series:
+    return "'" + values.fillna("").str.slice(0, 40) + "'"
+
+
+def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2) -> pd.DataFrame:
+    """Contract columns (already renamed) -> the normalized frame (absent columns empty; documents: no).
+
+    `first_row`: the file row of raw's first row (header = row 1), for a part of a larger file.
+    """
+    n = len(raw)
+    idx = pd.RangeIndex(n)
+    raw = raw.set_axis(idx, axis=0)
+
+    def column(name: str) -> pd.Series:
+        return raw[name] if name in raw.columns else null_text(idx)
+
+    def text(name: str) -> pd.Series:
+        return as_text(raw[name]) if name in raw.columns else null_text(idx)
+
+    out = pd.DataFrame({"row": np.arange(first_row, first_row + n, dtype=np.int64)}, index=idx)
+    out["application_id"] = text("application_id")
+    raw_id, id_problem_num = id_text(column("id_number"), numbers_exact=file_format == "parquet")
+    out["id_number"] = raw_id
+    out["name"] = text("name")
+    out["province"] = text("province")
+    out["province_code"] = provinces.province_codes(out["province"])
+    out["city"] = text("city")
+    applied, applied_bad = parse_dates(column("applied_on"), excel_serials=file_format == "xlsx")
+    if "cancelled_on" in raw.columns:
+        cancelled, cancelled_bad = parse_dates(raw["cancelled_on"], excel_serials=file_format == "xlsx")
+    else:
+        cancelled, cancelled_bad = pd.Series(pd.NaT, index=idx, dtype="datetime64[s]"), np.zeros(n, dtype=bool)
+    out["applied_on"] = applied
+    out["cancelled_on"] = cancelled
+
+    mangled = id_problem_num.notna().to_numpy()
+    ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None)
+    out["person_key"] = ids["person_key"]
+    out["person_id"] = ids["person_id"]
+    out["id_problem"] = ids["id_problem"]
+    if mangled.any():  # digits lost in a spreadsheet: that is the problem to report, not the shape
+        out["id_problem"] = first_present(id_problem_num, ids["id_problem"])
+
+    problem = RowProblems(idx)
+    problem.add(out["application_id"].isna(), "application_id is empty")
+    problem.add(applied.isna() & ~applied_bad, "applied_on is empty")
+    problem.add(applied_bad, lambda w: "applied_on " + _quoted(as_text(column("applied_on")[w])) + " is not a date")
+    problem.add(cancelled_bad,
+                lambda w: "cancelled_on " + _quoted(as_text(column("cancelled_on")[w])) + " is not a date")
+    before = (cancelled < applied).fillna(False).astype(bool)
+    problem.add(
+        before,
+        lambda w: "cancelled_on " + cancelled[w].dt.strftime("%Y-%m-%d") + " is before applied_on "
+        + applied[w].dt.strftime("%Y-%m-%d"),
+    )
+    prov_empty = out["province"].isna()
+    problem.add(prov_empty, "province is empty")
+    problem.add(~prov_empty & out["province_code"].isna(),
+                lambda w: "province " + _quoted(out["province"][w]) + " is not a known province")
+    out["record_problem"] = problem.series()
+
+    note = RowProblems(idx)
+    for name in BOOLEAN_COLUMNS:
+        if name not in raw.columns:  # absent: empty, which counts as no
+            out[name] = np.zeros(n, dtype=bool)
+            continue
+        values, unknown = parse_booleans(raw[name])
+        out[name] = values
+        note.add(unknown,
+                 lambda w, name=name: name + " value " + _quoted(as_text(column(name)[w])) + " not understood, read as no")
+    out["special_category"] = text("special_category")
+    out["document_note"] = note.series()
+    return out
+
+
+def mark_shared_ids(frame: pd.DataFrame, counts: pd.Series | None = None) -> None:
+    """Put "application_id 'X' is used by N rows" first in record_problem where an id is used by several rows.
+
+    `counts` (application id -> rows) when the frame is one part of a larger input (the Dask engine counts
+    over the whole input); None: the frame is the whole file. In place. The message comes first, as the
+    row's first problem: a shared id is not empty, so "application_id is empty" never comes before it.
+    """
+    app = frame["application_id"]
+    if counts is None:
+        at = np.flatnonzero(duplicated_mask(app))
+        ids = take(app, at)
+        counts = ids.value_counts()
+    else:
+        counts = counts[counts > 1]
+        if not len(counts):
+            return
+        shared = pa.array(counts.index.astype("str").to_numpy(dtype=object), pa.large_string())
+        at = np.flatnonzero(pc.fill_null(pc.is_in(arrow_of(app), value_set=shared), False).to_numpy())
+        ids = take(app, at)
+    if not len(at):
+        return
+    message = "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
+    before = take(frame["record_problem"], at)
+    text = (message + np.where(before.notna(), "; ", "") + before.fillna("")).reset_index(drop=True)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[at] = True
+    frame["record_problem"] = first_present(placed(mask, text, frame.index), frame["record_problem"])

@@ -1,0 +1,92 @@
+"""The sample: persons, their applications and planted faults in export forms, shuffled; and its expected flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..contract import HEADER_ALIASES
+from .corner_cases import hand_made_cases
+from .faults import id_text, plant_faults, record_faults
+from .forms import date_text, documents, names, province_text
+from .people import draw_people, template_rows
+from .tables import COUNTIES
+
+SEED = config.SAMPLE_SEED
+PERSONS = config.SAMPLE_PERSONS
+
+COLUMNS = list(HEADER_ALIASES)
+
+
+CHINESE_HEADERS = {c: HEADER_ALIASES[c][1] for c in COLUMNS}
+
+
+def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic applications (contract column names, all text) and their expected flags."""
+    rng = np.random.default_rng(seed)
+    edge_rows, edge_expected = hand_made_cases()
+    reserved = {str(r["id_number"]) for r in edge_rows}
+    reserved |= {"11010519491231002X", "130503196704010016"}
+    people = draw_people(rng, persons, reserved)
+    rows = plant_faults(rng, template_rows(rng, people))
+    n = len(rows)
+
+    numbers = rng.permutation(n) + 100000001
+    same_day = np.flatnonzero((rows["template"] == "same_day").to_numpy())
+    if len(same_day):
+        order = np.lexsort((rows["step"].to_numpy()[same_day], rows["person"].to_numpy()[same_day]))
+        pairs = same_day[order].reshape(-1, 2)
+        nums = np.sort(numbers[pairs], axis=1)
+        numbers[pairs[:, 0]], numbers[pairs[:, 1]] = nums[:, 0], nums[:, 1]
+    app_id = "SQ" + pd.Series(numbers).astype("str")
+
+    codes = rows["province_code"].astype("str")
+    city_names = codes.map({p: v[0] for p, v in COUNTIES.items()})
+    out = pd.DataFrame(
+        {
+            "application_id": app_id,
+            "id_number": id_text(rng, rows, people),
+            "name": names(rng, len(people))[rows["person"].to_numpy()],
+            "province": province_text(rng, codes),
+            "city": city_names.where(rng.random(n) < 0.8, ""),
+            "applied_on": date_text(rng, rows["applied"]),
+            "cancelled_on": date_text(rng, rows["cancelled"]).fillna(""),
+            **documents(rng, rows),
+        }
+    )
+    record_faults(rng, rows, out)
+
+    step_id = pd.Series(app_id.to_numpy(), index=pd.MultiIndex.from_arrays([rows["person"], rows["step"]]))
+    person_level = rows["expect_flag"] != ""
+    conflict_ids = step_id.reindex(
+        pd.MultiIndex.from_arrays([rows["person"][person_level], rows["expect_conflict_step"][person_level]])
+    ).to_numpy()
+    expected = [
+        pd.DataFrame({"application_id": app_id[person_level], "flag": rows["expect_flag"][person_level],
+                      "conflicts_with": conflict_ids}),
+        pd.DataFrame({"application_id": out["application_id"][rows["id_fault"].notna()], "flag": "invalid_id"}),
+        pd.DataFrame({"application_id": out["application_id"][rows["record_fault"].notna()], "flag": "invalid_record"}),
+        pd.DataFrame({"application_id": app_id[rows["document_fault"].notna()], "flag": "incomplete_documents"}),
+        pd.DataFrame(edge_expected, columns=["application_id", "flag", "conflicts_with"]),
+    ]
+    expected = pd.concat(expected, ignore_index=True).fillna({"conflicts_with": ""})
+    expected = expected.sort_values(["application_id", "flag"], kind="stable").reset_index(drop=True)
+
+    frame = pd.concat([out, pd.DataFrame(edge_rows)], ignore_index=True)
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    return frame.astype("str").fillna(""), expected
+
+
+def write_sample(out_dir: str | Path = config.SAMPLE_DIR, seed: int = SEED, persons: int = PERSONS) -> list[Path]:
+    """Write applications.csv (UTF-8 with BOM, Chinese headers, as Excel saves it) and expected_flags.csv."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame, expected = generate(persons=persons, seed=seed)
+    apps = out_dir / "applications.csv"
+    frame.rename(columns=CHINESE_HEADERS).to_csv(apps, index=False, encoding="utf-8-sig")
+    exp = out_dir / "expected_flags.csv"
+    expected.to_csv(exp, index=False, encoding="utf-8")
+    return [apps, exp]

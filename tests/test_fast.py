@@ -1,0 +1,147 @@
+"""The speed helpers of analysis._fast, each against the plain pandas, numpy or Python it replaces."""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import ids
+from analysis._fast import arrow, digits, text
+from analysis._fast.csv import write_csv
+from analysis._fast.hashing import duplicated_mask
+from analysis._fast.sorting import argsort_stable
+
+texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
+# Text an analyst's export can hold: separators, quotes, line breaks, a lone CR, CJK, nothing at all.
+cell = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list('ab ,"\n\r\t\'=中文１')), max_size=6))
+
+
+def chunked(values: list, size: int) -> pd.Series:
+    """A "str" column in chunks of `size` rows, as a Parquet file with small row groups arrives."""
+    parts = [pa.array(values[i:i + size], pa.large_string()) for i in range(0, len(values), size)] or [
+        pa.array([], pa.large_string())]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts), dtype=arrow.STR))
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts, st.integers(1, 7), st.data())
+def test_take_byte_checks_and_lengths_agree_with_python(values, size, data):
+    series = chunked(values, size)
+    positions = data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=12)) if values else []
+    taken = arrow.take(series, np.array(positions, dtype=np.int64))
+    pd.testing.assert_series_equal(taken, series.iloc[positions])
+    assert text.any_byte(series, text.byte_table(b"eE")).tolist() == [
+        v is not None and ("e" in v or "E" in v) for v in values]
+    assert text.edge_bytes(series, text.SPACE_AT_EDGE).tolist() == [
+        bool(v) and (v[0] in " \t" or v[-1] in " \t" or not v[0].isascii() or not v[-1].isascii()) for v in values]
+    assert text.byte_lengths(series).tolist() == [-1 if v is None else len(v.encode()) for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, st.integers(1, 7))
+def test_arrow_of_is_the_column_without_a_copy(values, size):
+    series = chunked(values, size)
+    arr = arrow.arrow_of(series)
+    assert arr.to_pylist() == values
+    assert arrow.text_array(series).to_pylist() == values
+    assert [v for _, piece in arrow.pieces(series, 3) for v in piece.to_pylist()] == values
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.text(alphabet="ab中", max_size=4)), max_size=20))
+def test_placed_constant_and_coded_text_are_plain_assignments(items):
+    mask = np.array([m for m, _ in items], dtype=bool)
+    index = pd.RangeIndex(len(items))
+    values = pd.Series([v for m, v in items if m], dtype="str")
+    plain = pd.Series(pd.NA, index=index, dtype="str")
+    plain[mask] = values.to_numpy()
+    pd.testing.assert_series_equal(arrow.placed(mask, values, index), plain, check_dtype=False)
+    constant = pd.Series(np.where(mask, "x", None), index=index, dtype="str")
+    pd.testing.assert_series_equal(arrow.constant_text(mask, "x", index), constant, check_dtype=False)
+    codes = np.where(mask, np.arange(len(items)) % 2, -1)
+    words = ["even", "odd"]
+    assert arrow.coded_text(codes, words).to_pylist() == [words[c] if c >= 0 else None for c in codes]
+
+
+def test_fixed_width_and_back_are_the_bytes_of_each_text():
+    values = ["110105194912310021", None, "11010519491231002X"]
+    arr = pa.array(values, pa.large_string())
+    matrix = arrow.fixed_width(arr, np.array([0, 2]), 18)
+    assert [bytes(row).decode() for row in matrix] == [values[0], values[2]]
+    full = np.zeros((3, 18), dtype=np.uint8)
+    full[[0, 2]] = matrix
+    assert arrow.fixed_width_text(full, np.array([True, False, True])).to_pylist() == values
+
+
+def test_digits18_checks_every_byte_at_every_place():
+    """The 8-bytes-at-a-time digit check: each of the 256 byte values at each of the 18 places."""
+    for place in range(18):
+        m = np.full((256, 18), ord("0"), dtype=np.uint8)
+        m[:, place] = np.arange(256)
+        expected = [(48 <= b <= 57) or (place == 17 and b == ord("X")) for b in range(256)]
+        assert digits.digits18(m).tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789", min_size=17, max_size=17), min_size=1, max_size=20))
+def test_body_numbers_are_the_digits_read_as_numbers(bodies):
+    """One float32 product gives the check sum, the 17 digits, the prefix and the birth date parts exactly."""
+    matrix = np.array([list(b.encode()) for b in bodies], dtype=np.uint8)
+    got = digits.body_numbers(matrix)
+    assert got["number"].tolist() == [int(b) for b in bodies]
+    assert got["weighted"].tolist() == [sum(int(c) * w for c, w in zip(b, ids.WEIGHTS)) for b in bodies]
+    assert got["prefix"].tolist() == [int(b[:2]) for b in bodies]
+    assert got["year"].tolist() == [int(b[6:10]) for b in bodies]
+    assert got["month"].tolist() == [int(b[10:12]) for b in bodies]
+    assert got["day"].tolist() == [int(b[12:14]) for b in bodies]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab1中 ", max_size=9)), max_size=40))
+def test_duplicated_mask_finds_exactly_the_values_used_more_than_once(values):
+    """The hashed duplicate finder behind 'application_id is used by N rows' agrees with pandas."""
+    series = pd.Series(values, dtype="str")
+    expected = (series.notna() & series.duplicated(keep=False)).to_numpy(dtype=bool)
+    assert duplicated_mask(series).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("top", [1, 40, 62])
+def test_argsort_stable_is_numpys_stable_argsort(top):
+    """The packed sort behind find_overlaps: same permutation as numpy's, ties in row order, any key size."""
+    rng = np.random.default_rng(top)
+    key = rng.integers(0, 2**top, size=300_000, dtype=np.int64)
+    key[::7] = key[0]  # many equal keys
+    order, ordered = argsort_stable(key)
+    np.testing.assert_array_equal(order, np.argsort(key, kind="stable"))
+    np.testing.assert_array_equal(ordered, key[order])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(cell, cell, st.integers(0, 10**12)), max_size=12))
+def test_write_csv_is_pandas_to_csv(tmp_path_factory, rows):
+    frame = pd.DataFrame({
+        "text": pd.Series([r[0] for r in rows], dtype="str"),
+        "more": pd.Series([r[1] for r in rows], dtype="str"),
+        "row": pd.Series([r[2] for r in rows], dtype="int64"),
+    })
+    folder = tmp_path_factory.mktemp("csv")
+    write_csv(frame, folder / "ours.csv")
+    frame.to_csv(folder / "pandas.csv", index=False)
+    assert (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+
+
+def test_write_csv_of_no_rows_is_the_header(tmp_path):
+    frame = pd.DataFrame({"application_id": pd.Series([], dtype="str"), "row": pd.Series([], dtype="int64")})
+    write_csv(frame, tmp_path / "f.csv")
+    assert (tmp_path / "f.csv").read_text(encoding="utf-8") == "application_id,row\n"
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_validate_ids_reads_chunked_columns_like_one_array(size):
+    values = ["11010519491231002X", None, "130503670401001", "１１０１０５１９４９１２３１００２ｘ", "123", "",
+              "110105194912310021", "11010519491231002x"]
+    whole = ids.validate_ids(pd.Series(values, dtype="str"))
+    parts = ids.validate_ids(chunked(values, size))
+    pd.testing.assert_frame_equal(whole, parts)
