@@ -11,7 +11,7 @@ OUT ?= reports
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help install report flag test notebooks lab sample lock bench clean
+.PHONY: help install report flag test lint format notebooks lab sample reference lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,8 +33,16 @@ report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= f
 flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT
 	$(PY) -m analysis flag $(DATA) --out $(OUT)
 
-test: $(STAMP) ## unit tests and strict nbval over every notebook, in one pytest run
+test: lint ## style check, then unit tests and strict nbval over every notebook, in one pytest run
 	$(PY) -m pytest
+
+lint: $(STAMP) ## check style and formatting with ruff (what `make test` and CI enforce)
+	$(VENV)/bin/ruff format --check --quiet analysis tests benchmarks
+	$(VENV)/bin/ruff check --quiet analysis tests benchmarks
+
+format: $(STAMP) ## rewrite the code in the project's style (ruff format, then ruff's safe fixes)
+	$(VENV)/bin/ruff format --quiet analysis tests benchmarks
+	$(VENV)/bin/ruff check --quiet --fix analysis tests benchmarks
 
 notebooks: $(STAMP) ## re-execute every notebook in place (their stored outputs are part of the product)
 	cd notebooks && for nb in *.ipynb; do ../$(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; done
@@ -44,6 +52,9 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment
 
 sample: $(STAMP) ## regenerate the synthetic sample in data/sample (seeded: same files every time)
 	$(PY) -m analysis sample
+
+reference: $(STAMP) ## rebuild data/reference/fund_figures.csv from the source files in data/reference/sources
+	$(PY) -m analysis.funds.build_reference
 
 lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (then commit it)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock

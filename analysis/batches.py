@@ -56,12 +56,10 @@ def normalize_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame,
             raw = raw.rename(columns={header: column for column, header in columns.items()})
             return normalize(raw, "parquet", first_row=row).drop(columns=DISPLAY_ONLY)
 
-        parts = []
         show = len(batches) >= 2 and sys.stderr.isatty()
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            for part in tqdm(pool.map(one, zip(batches, firsts)), total=len(batches), desc="normalizing",
-                             unit="batch", file=sys.stderr, leave=False, disable=not show):
-                parts.append(part)
+            parts = list(tqdm(pool.map(one, zip(batches, firsts[:-1], strict=True)), total=len(batches),
+                              desc="normalizing", unit="batch", file=sys.stderr, leave=False, disable=not show))
     except LoadError:
         raise
     except Exception as exc:

@@ -64,7 +64,7 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
             "last_applied": pd.Series(dtype="datetime64[s]"), "live_cards": pd.Series(dtype="int64"),
         })
     ids = case_ids(flags)
-    lookup = dict(zip(flags["person_key"], ids))
+    lookup = dict(zip(flags["person_key"], ids, strict=True))
     live = apps["cancelled_on"].isna()
     grouped = apps.assign(live=live, flagged=apps["flags"].notna()).groupby("person_key", sort=True)
     table = grouped.agg(
@@ -152,7 +152,7 @@ def example_timelines(records: pd.DataFrame, flags: pd.DataFrame, flag: str, per
     apps = applications_of_cases(records, flags, flag)
     if apps.empty:
         return apps
-    ids = dict(zip(flags["person_key"], case_ids(flags)))
+    ids = dict(zip(flags["person_key"], case_ids(flags), strict=True))
     apps["case_id"] = apps["person_key"].map(ids)
     sizes = apps.groupby("case_id").size().rename("n").reset_index().sort_values(["n", "case_id"],
                                                                                 ascending=[False, True])

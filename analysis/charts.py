@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-
-import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from .fonts import cjk_font_file

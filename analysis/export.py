@@ -26,7 +26,7 @@ def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
         "rows_flagged": flagged_rows,
         "rows_unusable": unusable,
         **rules.flag_counts(flags),
-        "cases": int(len(rules.cases(flags))),
+        "cases": len(rules.cases(flags)),
         "documents_checked": report.documents_checked,
         "source": report.source,
         "format": report.file_format,

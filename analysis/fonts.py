@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import base64
 import io
-
-from fontTools import subset
-from fontTools.ttLib import TTFont
-
 from pathlib import Path
 
 import mplfonts
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
 FAMILY = "Report CJK"
 

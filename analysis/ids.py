@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._fast.arrow import as_str, coded_text, fixed_width, fixed_width_text, pieces, text_array
+from ._fast.arrow import as_str, coded_text, fixed_width, fixed_width_text, is_arrow_text, pieces, text_array
 from ._fast.digits import body_numbers, digits18
 from ._fast.text import any_byte, byte_table
 from .provinces import ID_PREFIXES
@@ -174,7 +174,7 @@ def validate_ids(values: pd.Series, applied_on: pd.Series | None = None, skip: n
     Works through the rows CHUNK at a time, so its memory is the outputs plus one chunk's worth.
     """
     n = len(values)
-    if not (values.dtype == "str" and hasattr(values.array, "_pa_array")):
+    if not (values.dtype == "str" and is_arrow_text(values)):
         values = pd.Series(as_str(text_array(values)), index=values.index)
     applied_all = None if applied_on is None else applied_on.to_numpy()
     keys = np.zeros((n, 18), dtype=np.uint8)

@@ -53,9 +53,9 @@ PROVINCES = pd.DataFrame(
     columns=["code", "name_zh", "short_zh", "name_en"],
 )
 CODES: frozenset[str] = frozenset(PROVINCES["code"])
-SHORT_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["short_zh"]))
-FULL_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_zh"]))
-ENGLISH_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_en"]))
+SHORT_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["short_zh"], strict=True))
+FULL_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_zh"], strict=True))
+ENGLISH_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_en"], strict=True))
 
 # First two digits an ID number may start with: the province-level codes, plus 83
 # (residence permits of Taiwan residents, GB 11643 usage).

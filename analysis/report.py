@@ -11,8 +11,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import config, fonts
-from .export import write_outputs
 from .contract import FLAGS, LoadError
+from .export import write_outputs
 from .load import load_applications
 from .rules import flag_loaded
 from .workbook import write_workbook
@@ -25,7 +25,7 @@ FUNDS_NOTEBOOK = "04-article-64-funds"
 
 def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
     """Execute notebooks/NAME.ipynb with papermill (working directory notebooks/) into out_dir; return its HTML."""
-    import nbformat
+    import nbformat  # the notebook stack takes seconds to import: only when a report is made
     import papermill
     from nbconvert import HTMLExporter
 
@@ -80,7 +80,7 @@ def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path
     loaded = load_applications(source)  # fails fast, before anything is written
     ledger_path = None
     if ledger is not None:
-        from .funds import LedgerError, load_ledger
+        from .funds import LedgerError, load_ledger  # pandera, for the ledger: only when a ledger is given
 
         ledger_path = config.resolve_input(ledger)
         try:

@@ -61,7 +61,8 @@ def _chunk(index: int, rows: int, seed: int):
     """One chunk of generated applications as an Arrow table with the benchmark's five columns."""
     import pyarrow as pa
 
-    from analysis import provinces, records, sample
+    from analysis import provinces, sample
+    from analysis.values import parse_dates
 
     frame, _ = sample.generate(persons=max(1, round(rows / ROWS_PER_PERSON)), seed=seed + index)
     if index:  # the hand-made corner cases once, not once per chunk
@@ -70,8 +71,8 @@ def _chunk(index: int, rows: int, seed: int):
     # Chunks are independent draws: a prefix per chunk keeps application ids apart.
     app = "SQ" + f"{index:04d}" + frame["application_id"].str.slice(2)
     code = provinces.province_codes(frame["province"])
-    applied, _ = records.parse_dates(frame["applied_on"])
-    cancelled, _ = records.parse_dates(frame["cancelled_on"])
+    applied, _ = parse_dates(frame["applied_on"])
+    cancelled, _ = parse_dates(frame["cancelled_on"])
     return pa.table({
         "application_id": pa.array(app.to_numpy(dtype=object), pa.string()),
         "id_number": pa.array(frame["id_number"].to_numpy(dtype=object), pa.string()),
@@ -319,8 +320,8 @@ def run_polars(path: Path, out_dir: Path) -> None:
 
 
 def run_dask(path: Path, out_dir: Path) -> None:
-    """analysis.distributed.flag_with_dask on a local cluster."""
-    from analysis.distributed import flag_with_dask
+    """analysis.engines.dask.flag_with_dask on a local cluster."""
+    from analysis.engines.dask import flag_with_dask
 
     flag_with_dask(path, out_dir, progress=False)
 

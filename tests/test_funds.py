@@ -1,15 +1,23 @@
-"""Article 64 model, fund ledgers and their breakdowns, and the published reference table."""
+"""Article 64 model, fund ledgers and their breakdowns, the published reference table, and how the package hangs
+together."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import math
 import re
+from graphlib import TopologicalSorter
+from pathlib import Path
 
+import matplotlib.pyplot as plt
+import nbformat
 import pandas as pd
 import pytest
 
-from analysis import funds, funds_reference
-from analysis.funds import LedgerError
+from analysis import funds
+from analysis.config import FUND_SOURCES_DIR, NOTEBOOKS_DIR, PROJ_ROOT
+from analysis.funds import LedgerError, build_reference
 
 # Article 64 of the Social Insurance Law as amended on 2018-12-29, quoted independently of the package.
 LAW = (
@@ -193,8 +201,10 @@ def _write(tmp_path, body: str, name: str = "ledger.csv", encoding: str = "utf-8
 
 
 def test_unknown_fund_names_the_rows(tmp_path):
-    path = _write(tmp_path, HEADER + "2015,,pension,,1,1,1\n2015,,housing,,1,1,1\n2015,,养老,employee,1,1,1\n2015,,x,,1,1,1\n")
-    with pytest.raises(LedgerError, match=r"ledger\.csv: column 'fund': unknown fund in rows 3 \('housing'\), 5 \('x'\)"):
+    body = "2015,,pension,,1,1,1\n2015,,housing,,1,1,1\n2015,,养老,employee,1,1,1\n2015,,x,,1,1,1\n"
+    path = _write(tmp_path, HEADER + body)
+    expected = r"ledger\.csv: column 'fund': unknown fund in rows 3 \('housing'\), 5 \('x'\)"
+    with pytest.raises(LedgerError, match=expected):
         funds.load_ledger(path)
 
 
@@ -205,7 +215,8 @@ def test_negative_amount_names_the_rows_and_column(tmp_path):
 
 
 def test_repeated_key_names_every_row(tmp_path):
-    path = _write(tmp_path, HEADER + "2015,广东,pension,,1,1,1\n2015,江苏,pension,,1,1,1\n2015,广东,养老保险,all,2,2,2\n")
+    body = "2015,广东,pension,,1,1,1\n2015,江苏,pension,,1,1,1\n2015,广东,养老保险,all,2,2,2\n"
+    path = _write(tmp_path, HEADER + body)
     with pytest.raises(LedgerError, match=r"repeated \(year, province, fund, scheme\) in rows 2, 4"):
         funds.load_ledger(path)
 
@@ -229,6 +240,13 @@ def test_not_a_number_and_bad_year_are_named(tmp_path):
 def test_unreadable_files_get_one_line(tmp_path):
     with pytest.raises(LedgerError, match="missing.csv: file not found"):
         funds.load_ledger(tmp_path / "missing.csv")
+    with pytest.raises(LedgerError, match=r"^ledger\.csv: the file is UTF-16") as err:
+        funds.load_ledger(_write(tmp_path, HEADER + "2015,,pension,,1,1,1\n", encoding="utf-16"))
+    assert "\n" not in str(err.value)
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes((HEADER + "2015,,养老,,1,1,1\n2015,,").encode() + "医".encode()[:2])
+    with pytest.raises(LedgerError, match=r"^cut\.csv: the file ends in the middle of a character"):
+        funds.load_ledger(cut)
     with pytest.raises(LedgerError, match="unsupported file type '.txt'"):
         funds.load_ledger(_write(tmp_path, HEADER, "ledger.txt"))
     with pytest.raises(LedgerError, match="not a readable .xlsx"):
@@ -244,7 +262,8 @@ def test_breakdown_refuses_an_unchecked_frame():
 
 
 def test_gb18030_csv_with_chinese_headers_and_units(tmp_path):
-    body = "年度,省份,险种,收入（万元）,支出（万元）,年末累计结余（万元）\n2015,全国,基本养老保险基金,1000000,500000,\n2015,广东,工伤,20000,10000,30000\n"
+    body = ("年度,省份,险种,收入（万元）,支出（万元）,年末累计结余（万元）\n"
+            "2015,全国,基本养老保险基金,1000000,500000,\n2015,广东,工伤,20000,10000,30000\n")
     path = _write(tmp_path, body, encoding="gb18030")
     ledger = funds.load_ledger(path)
     assert list(ledger["fund"]) == ["pension", "work_injury"]
@@ -284,7 +303,7 @@ def test_open_ledger_paths(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    return funds_reference.read_reference_table()
+    return funds.read_reference_table()
 
 
 def test_every_reference_row_has_a_source(table):
@@ -298,7 +317,7 @@ def test_every_reference_row_has_a_source(table):
 
 
 def test_published_ledger_has_one_row_per_key_and_all_five_funds_in_2015(table):
-    ledger = funds_reference.published_ledger()
+    ledger = funds.published_ledger()
     assert not ledger.duplicated(funds.LEDGER_KEY).any()
     assert set(ledger.loc[ledger["year"].eq(2015), "fund"]) == set(funds.FUND_CODES)
     # a key published twice must carry the same figures, or the choice between them would matter
@@ -309,27 +328,30 @@ def test_published_ledger_has_one_row_per_key_and_all_five_funds_in_2015(table):
     assert len(ledger) == len(table.drop_duplicates(key))
 
 
-SHARED = funds_reference.SHARED_REFERENCE_DIR
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="shared/reference-data not beside the clone")
-
-
-@needs_shared
-def test_nothing_interpolated_row_counts_match_the_shared_files(table):
+def test_nothing_interpolated_row_counts_and_figures_match_the_source_files(table):
     counts = table["source_file"].value_counts()
-    for file in funds_reference.SOURCE_FILES:
-        shared = pd.read_csv(SHARED / file, dtype=str, keep_default_na=False)
-        assert counts[file] == len(shared), file
+    for file in funds.SOURCES:
+        source = pd.read_csv(FUND_SOURCES_DIR / file, dtype=str, keep_default_na=False)
+        assert counts[file] == len(source), file
         # and the figures are the published digits, cell for cell
         ours = table[table["source_file"].eq(file)].sort_values("source_row")
-        for col, theirs in (("revenue", "revenue"), ("expenditure", "expenditure"), ("year_end_balance", "year_end_balance")):
-            published = pd.to_numeric(shared[theirs].replace("", None))
-            assert ours[col].reset_index(drop=True).equals(published.reset_index(drop=True).astype(float)), (file, col)
+        for col in ("revenue", "expenditure", "year_end_balance"):
+            published = pd.to_numeric(source[col].replace("", None)).astype(float)
+            assert ours[col].reset_index(drop=True).equals(published.reset_index(drop=True)), (file, col)
 
 
-@needs_shared
-def test_committed_table_is_what_the_builder_makes(tmp_path):
-    out = funds_reference.write_reference_table(SHARED, tmp_path / "fund_figures.csv")
-    assert out.read_text(encoding="utf-8") == funds_reference.REFERENCE_TABLE.read_text(encoding="utf-8")
+def test_committed_table_is_what_the_builder_makes_from_the_sources_in_the_repo(tmp_path):
+    out = build_reference.write_reference_table(out=tmp_path / "fund_figures.csv")
+    assert out.read_bytes() == funds.REFERENCE_TABLE.read_bytes()
+
+
+def test_every_source_file_is_in_the_repo_listed_once_and_described():
+    on_disk = sorted(p.name for p in FUND_SOURCES_DIR.glob("*.csv"))
+    assert on_disk == sorted(funds.SOURCES)
+    readme = (FUND_SOURCES_DIR / "README.md").read_text(encoding="utf-8")
+    for file, source in funds.SOURCES.items():
+        assert file in readme, file
+        assert source.quality in ("official", "secondary") and source.rank >= 0, file
 
 
 # ---------------------------------------------------------------- more ledger shapes
@@ -355,16 +377,12 @@ def test_two_headers_for_one_column_and_empty_ledgers(tmp_path):
 
 
 def test_charts_label_every_missing_figure():
-    import matplotlib.pyplot as plt
-
-    from analysis import fund_charts
-
     ledger = funds.open_ledger(None)
     breakdown = funds.fund_breakdown(ledger)
-    fig = fund_charts.funds_side_by_side(breakdown, 2015)
+    fig = funds.charts.funds_side_by_side(breakdown, 2015)
     gaps = [t for t in fig.axes[0].texts if "no published figure" in t.get_text()]
     assert len(gaps) == int(breakdown.loc[breakdown["year"].eq(2015), funds.MEASURES].isna().sum().sum())
-    fig = fund_charts.province_panels(funds.province_breakdown(ledger), 2008)
+    fig = funds.charts.province_panels(funds.province_breakdown(ledger), 2008)
     coverage = funds.province_coverage(ledger, 2008)
     shown = sum(1 for ax in fig.axes for t in ax.texts if "no figure" in t.get_text())
     drawn = coverage[coverage["n_provinces"].gt(0)]
@@ -372,3 +390,109 @@ def test_charts_label_every_missing_figure():
     assert shown == (everyone - drawn["n_provinces"]).sum() > 0
     assert len(fig.axes) == len(drawn)
     plt.close("all")
+
+
+# ---------------------------------------------------------------- the package's modules import one way
+
+PACKAGE = Path(funds.__file__).parent
+# The sibling modules each module may import. The law's model and the source list come first; the builder of
+# the reference table stands apart from ledger reading; charts and notebook helpers come last.
+SIBLINGS = {
+    "model": set(),
+    "sources": set(),
+    "ledger": {"model", "sources"},
+    "breakdown": {"model", "ledger"},
+    "charts": {"model"},
+    "notebook": {"model", "ledger"},
+    "build_reference": {"sources"},
+}
+# Third-party packages only one module may use: the one whose job needs them.
+ONLY_IN = {"matplotlib": "charts", "IPython": "notebook"}
+
+
+def _imports(module: str) -> list[ast.Import | ast.ImportFrom]:
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def _siblings(module: str) -> set[str]:
+    found = set()
+    for node in _imports(module):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {alias.name for alias in node.names}
+    return found
+
+
+def test_every_module_has_a_place_in_the_import_order():
+    assert {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"} == set(SIBLINGS)
+    list(TopologicalSorter(SIBLINGS).static_order())  # raises CycleError on a circle
+
+
+@pytest.mark.parametrize("module", sorted(SIBLINGS))
+def test_module_imports_only_siblings_before_it(module):
+    assert _siblings(module) <= SIBLINGS[module], module
+
+
+@pytest.mark.parametrize("module", [*sorted(SIBLINGS), "__init__"])
+def test_imports_are_relative_at_module_level_and_by_job(module):
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    nested = [n for f in functions for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert not nested, f"{module}: import inside a function or class at line {nested[0].lineno}"
+    for node in _imports(module):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+        for name in names:
+            top = name.split(".")[0]
+            assert top != "analysis", f"{module}: absolute import of {name}; import the project relatively"
+            assert ONLY_IN.get(top, module) == module, f"{module} imports {top}, which only {ONLY_IN[top]} may"
+
+
+def test_package_does_not_load_the_builder():
+    # python -m analysis.funds.build_reference runs the package first; were the builder loaded there, it would
+    # run twice over
+    assert "build_reference" not in _siblings("__init__")
+
+
+# ---------------------------------------------------------------- docs name only what exists
+
+DOCS = [PROJ_ROOT / "docs" / "funds.md", PROJ_ROOT / "data" / "README.md", FUND_SOURCES_DIR / "README.md"]
+
+
+def _resolves(dotted: str) -> bool:
+    """Does analysis.x.y name a module, or an attribute of one."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[i:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def _named(text: str, folder: Path) -> tuple[list[str], list[str]]:
+    """Names in the funds package (analysis.funds.x, funds.x) that do not resolve, and paths that exist neither
+    beside the text nor in the repo."""
+    spans = re.findall(r"`([^`\n]+)`", text)
+    names = [re.match(r"[\w.]+", s).group(0) for s in spans if re.match(r"analysis\.fund|funds\.", s)]
+    unknown = [n for n in names if not _resolves(n if n.startswith("analysis.") else f"analysis.{n}")]
+    paths = [s for s in spans if "/" in s and re.fullmatch(r"[\w.\-/]+", s) and re.search(r"[a-z]", s)]  # not 2023/5/1
+    missing = [p for p in paths if not (folder / p).exists() and not (PROJ_ROOT / p).exists()]
+    return unknown, missing
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.relative_to(PROJ_ROOT).as_posix())
+def test_funds_docs_name_only_code_and_files_that_exist(doc):
+    text = doc.read_text(encoding="utf-8")
+    assert _named(text, doc.parent) == ([], [])
+    assert "../" not in text  # nothing outside the repo
+
+
+def test_notebook_text_names_only_code_and_files_that_exist():
+    nb = nbformat.read(NOTEBOOKS_DIR / "04-article-64-funds.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert _named(text, NOTEBOOKS_DIR) == ([], [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -9,6 +10,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
+from analysis import funds
 from analysis.config import NOTEBOOKS_DIR
 
 NOTEBOOK = NOTEBOOKS_DIR / "04-article-64-funds.ipynb"
@@ -59,9 +61,24 @@ def test_stored_outputs_are_complete():
         assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], cell.source
         if "plt.show()" in cell.source:
             assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
-    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("## ")]
+    lines = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()]
+    headings = [line for line in lines if line.startswith("## ")]
     for name in ("Overview", "Inputs", "Set-up", "Summary", "What to do next", "Sources"):
         assert f"## {name}" in headings
+
+
+def test_imports_the_funds_package_and_calls_only_what_it_offers():
+    code = "\n".join(c.source for c in _code_cells(nbformat.read(NOTEBOOK, as_version=4)))
+    imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
+    assert [line for line in imports if "analysis" in line] == [
+        "from analysis import funds", "from analysis.config import display_path"]
+    called = set(re.findall(r"\bfunds\.(\w+(?:\.\w+)?)", code))
+    assert {"charts.funds_side_by_side", "open_ledger", "fund_breakdown"} <= called
+    for dotted in called:
+        obj = funds
+        for name in dotted.split("."):
+            assert hasattr(obj, name), f"funds.{dotted}"
+            obj = getattr(obj, name)
 
 
 def test_runs_on_an_own_ledger_and_shows_its_totals(tmp_path):
@@ -72,7 +89,8 @@ def test_runs_on_an_own_ledger_and_shows_its_totals(tmp_path):
 
     # by hand: the 2015 national rows (the provinces' work-injury rows are already inside the national one)
     national_2015 = [r for r in ROWS if r[0] == 2015 and r[1] == ""]
-    expected = {m: float(sum(r[3 + i] for r in national_2015)) for i, m in enumerate(["revenue", "expenditure", "balance"])}
+    measures = ["revenue", "expenditure", "balance"]
+    expected = {m: float(sum(r[3 + i] for r in national_2015)) for i, m in enumerate(measures)}
     totals = next(c for c in _code_cells(nb) if "summary-totals" in c.metadata.get("tags", []))
     shown = _text(totals)
     for value in expected.values():

@@ -26,12 +26,24 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from distributed import Client, LocalCluster, progress, wait
+from distributed.utils import is_kernel
+from IPython.display import display
+from tqdm import tqdm
 
 from .. import config, export, rules
-from ..cases import case_number_text
 from .._fast.arrow import as_str
-from ..contract import (CSV_SUFFIXES, DISPLAY_ONLY, EXCEL_SUFFIXES, FLAG_COLUMNS, FLAGS, PARQUET_SUFFIXES, LoadError,
-                        LoadReport)
+from ..cases import case_number_text
+from ..contract import (
+    CSV_SUFFIXES,
+    DISPLAY_ONLY,
+    EXCEL_SUFFIXES,
+    FLAG_COLUMNS,
+    FLAGS,
+    PARQUET_SUFFIXES,
+    LoadError,
+    LoadReport,
+)
 from ..contract import load_report as contract_load_report
 from ..normalize import mark_shared_ids, normalize
 from ..read import map_headers, sniff_encoding
@@ -164,8 +176,6 @@ def _for_output(flags: pd.DataFrame, case_keys: np.ndarray) -> pd.DataFrame:
 @contextlib.contextmanager
 def _connect(scheduler: str | None) -> Iterator[Any]:
     """A client of a new local cluster (scheduler None) or of the scheduler at `scheduler`."""
-    from distributed import Client, LocalCluster
-
     if scheduler is None:
         with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
@@ -195,12 +205,7 @@ def _show(collection: Any, show: bool) -> None:
     """Dask's progress bar for running work: a widget in a notebook, text on stderr elsewhere."""
     if not show:
         return
-    from distributed import progress
-    from distributed.utils import is_kernel
-
     if is_kernel():
-        from IPython.display import display
-
         display(progress(collection, notebook=True))
     else:
         with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the command's one-line summary
@@ -214,8 +219,6 @@ def _compute(client: Any, collections: list, show: bool) -> list:
 
 
 def _persist(client: Any, collection: dd.DataFrame, show: bool) -> dd.DataFrame:
-    from distributed import wait
-
     collection = client.persist(collection)
     _show(collection, show)
     wait(collection)
@@ -227,8 +230,6 @@ def _persist(client: Any, collection: dd.DataFrame, show: bool) -> dd.DataFrame:
 
 def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame, out_dir: Path, show: bool) -> int:
     """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv; returns parts written."""
-    from tqdm import tqdm
-
     parts_dir = out_dir / "flags"
     parts_dir.mkdir(parents=True, exist_ok=True)
     for old in parts_dir.glob("part-*.parquet"):

@@ -7,6 +7,7 @@ import numpy as np
 from .people import make_ids
 from .tables import GIVEN, SURNAMES
 
+
 def _key(region: str, birth: str, seq: int) -> str:
     return make_ids(np.array([region], dtype=object), np.array([birth], dtype="datetime64[D]"), np.array([seq]))[0]
 

@@ -9,6 +9,7 @@ import pandas as pd
 from .. import provinces
 from .tables import GIVEN, SPECIAL_CATEGORIES, SURNAMES
 
+
 def date_text(rng: np.random.Generator, dates: pd.Series) -> pd.Series:
     """Dates in the mixed forms real exports have: 2023-05-01, 2023/5/1, 20230501, 2023年5月1日."""
     d = pd.to_datetime(dates)

@@ -10,8 +10,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 
-from analysis.charts import use_cjk_style
-from analysis.funds import FUND_CODES, FUNDS, GROUPS, MEASURE_LABELS, MEASURES, UNIT_LABEL
+from ..charts import use_cjk_style
+from .model import FUND_CODES, FUNDS, GROUPS, MEASURE_LABELS, MEASURES, UNIT_LABEL
 
 COLORS = {"revenue": "#4C72B0", "expenditure": "#DD8452", "balance": "#55A868"}
 GAP_COLOR = "#9a9a9a"
@@ -181,7 +181,8 @@ def province_panels(provinces: pd.DataFrame, year: int, measure: str = "revenue"
             ax.text(0, yy, " 无数据 no figure", va="center", fontsize=8, color="dimgray")
         fund = FUNDS.set_index("code").loc[code]
         note = _scheme_text("+".join(sorted(set(rows["schemes"].dropna()))))
-        ax.set_title(f"{fund['name_zh']}\n{fund['short_en']}" + (f"\n{note}" if note else ""), fontsize=10, fontweight="normal")
+        title = f"{fund['name_zh']}\n{fund['short_en']}" + (f"\n{note}" if note else "")
+        ax.set_title(title, fontsize=10, fontweight="normal")
         ax.set_xlim(0, np.nanmax(values.to_numpy(dtype=float)) * 1.25)
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         ax.set_xlabel(f"{MEASURE_LABELS[measure]}\n{UNIT_LABEL}", fontsize=9)
