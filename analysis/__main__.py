@@ -31,8 +31,7 @@ def _flag(args: argparse.Namespace) -> int:
         return 0
     from tqdm.auto import tqdm
 
-    with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty(),
-              leave=False) as bar:
+    with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
         loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
         bar.update()
         flags = flag_loaded(loaded)
@@ -84,24 +83,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="output folder for flags.csv and summary.json")
     p.add_argument("--workbook", metavar="FILE.xlsx", help="also write the case workbook (full ID numbers)")
     p.add_argument("--mask-workbook", action="store_true", help="mask ID numbers and names in the workbook too")
-    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
-                   help="pandas (one machine, default) or dask (partitioned Parquet, a local or remote cluster)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                   "(implies --engine dask; default: a local cluster of 2 workers)")
+    p.add_argument(
+        "--engine",
+        choices=["pandas", "dask"],
+        default="pandas",
+        help="pandas (one machine, default) or dask (partitioned Parquet, a local or remote cluster)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(implies --engine dask; default: a local cluster of 2 workers)",
+    )
     p.set_defaults(run=_flag)
 
     p = sub.add_parser("sample", help="write the seeded synthetic sample and its expected flags")
     p.add_argument("--out", default=str(config.SAMPLE_DIR), help="output folder (default: data/sample)")
     p.add_argument("--seed", type=int, default=config.SAMPLE_SEED)
-    p.add_argument("--persons", type=int, default=config.SAMPLE_PERSONS,
-                   help=f"background persons (default {config.SAMPLE_PERSONS})")
+    p.add_argument(
+        "--persons",
+        type=int,
+        default=config.SAMPLE_PERSONS,
+        help=f"background persons (default {config.SAMPLE_PERSONS})",
+    )
     p.set_defaults(run=_sample)
 
     p = sub.add_parser("report", help="run the notebooks on a file and render HTML reports")
     p.add_argument("input", nargs="?", default=str(config.SAMPLE_APPLICATIONS))
     p.add_argument("--out", default=str(config.REPORTS_DIR))
-    p.add_argument("--ledger", metavar="FILE", help="a fund ledger (.csv/.xlsx) for notebook 04; default: the "
-                   "bundled published figures")
+    p.add_argument(
+        "--ledger",
+        metavar="FILE",
+        help="a fund ledger (.csv/.xlsx) for notebook 04; default: the bundled published figures",
+    )
     p.set_defaults(run=_report)
 
     args = parser.parse_args(argv)

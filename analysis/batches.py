@@ -58,8 +58,17 @@ def normalize_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame,
 
         show = len(batches) >= 2 and sys.stderr.isatty()
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            parts = list(tqdm(pool.map(one, zip(batches, firsts[:-1], strict=True)), total=len(batches),
-                              desc="normalizing", unit="batch", file=sys.stderr, leave=False, disable=not show))
+            parts = list(
+                tqdm(
+                    pool.map(one, zip(batches, firsts[:-1], strict=True)),
+                    total=len(batches),
+                    desc="normalizing",
+                    unit="batch",
+                    file=sys.stderr,
+                    leave=False,
+                    disable=not show,
+                )
+            )
     except LoadError:
         raise
     except Exception as exc:

@@ -44,8 +44,10 @@ def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str 
     wanted = flags[flags["flag"] == flag] if flag else flags
     keys = wanted["person_key"].dropna().unique()
     usable = records["record_problem"].isna() & records["id_problem"].isna()
-    apps = records.loc[usable & records["person_key"].isin(keys),
-                       ["row", "application_id", "person_key", "name", "province_code", "applied_on", "cancelled_on"]]
+    apps = records.loc[
+        usable & records["person_key"].isin(keys),
+        ["row", "application_id", "person_key", "name", "province_code", "applied_on", "cancelled_on"],
+    ]
     person_flags = flags[flags["flag"].isin(PERSON_FLAGS)]
     joined = person_flags.groupby("row").agg(flags=("flag", "first"), conflicts_with=("conflicts_with", "first"))
     apps = apps.join(joined, on="row")
@@ -57,12 +59,18 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
     """One row per case: applications, provinces in order, first and last application, flagged count."""
     apps = applications_of_cases(records, flags, flag)
     if apps.empty:
-        return pd.DataFrame({
-            "case_id": pd.Series(dtype="str"), "person_key": pd.Series(dtype="str"),
-            "applications": pd.Series(dtype="int64"), "flagged": pd.Series(dtype="int64"),
-            "provinces": pd.Series(dtype="str"), "first_applied": pd.Series(dtype="datetime64[s]"),
-            "last_applied": pd.Series(dtype="datetime64[s]"), "live_cards": pd.Series(dtype="int64"),
-        })
+        return pd.DataFrame(
+            {
+                "case_id": pd.Series(dtype="str"),
+                "person_key": pd.Series(dtype="str"),
+                "applications": pd.Series(dtype="int64"),
+                "flagged": pd.Series(dtype="int64"),
+                "provinces": pd.Series(dtype="str"),
+                "first_applied": pd.Series(dtype="datetime64[s]"),
+                "last_applied": pd.Series(dtype="datetime64[s]"),
+                "live_cards": pd.Series(dtype="int64"),
+            }
+        )
     ids = case_ids(flags)
     lookup = dict(zip(flags["person_key"], ids, strict=True))
     live = apps["cancelled_on"].isna()
@@ -104,8 +112,9 @@ def overview(flags: pd.DataFrame, flag: str, rows_read: int) -> pd.DataFrame:
 def by_province(flags: pd.DataFrame, flag: str) -> pd.DataFrame:
     """Per province of the flagged application: flagged applications and cases, most first."""
     chosen = flags[flags["flag"] == flag]
-    table = chosen.groupby("province_code").agg(applications=("application_id", "size"),
-                                                cases=("person_key", "nunique"))
+    table = chosen.groupby("province_code").agg(
+        applications=("application_id", "size"), cases=("person_key", "nunique")
+    )
     table.insert(0, "province", table.index.map(provinces.SHORT_NAME))
     table.index.name = "code"
     return table.sort_values(["cases", "applications"], ascending=False)
@@ -142,8 +151,9 @@ def top_flows(matrix: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     """The largest origin → destination flows of an origin × destination matrix."""
     flows = matrix.stack().rename("conflicts").reset_index()
     flows.columns = ["origin", "destination", "conflicts"]
-    flows = flows[flows["conflicts"] > 0].sort_values(["conflicts", "origin", "destination"],
-                                                      ascending=[False, True, True])
+    flows = flows[flows["conflicts"] > 0].sort_values(
+        ["conflicts", "origin", "destination"], ascending=[False, True, True]
+    )
     return flows.head(limit).reset_index(drop=True)
 
 
@@ -154,8 +164,9 @@ def example_timelines(records: pd.DataFrame, flags: pd.DataFrame, flag: str, per
         return apps
     ids = dict(zip(flags["person_key"], case_ids(flags), strict=True))
     apps["case_id"] = apps["person_key"].map(ids)
-    sizes = apps.groupby("case_id").size().rename("n").reset_index().sort_values(["n", "case_id"],
-                                                                                ascending=[False, True])
+    sizes = (
+        apps.groupby("case_id").size().rename("n").reset_index().sort_values(["n", "case_id"], ascending=[False, True])
+    )
     chosen = sizes["case_id"].head(persons)
     out = apps[apps["case_id"].isin(chosen)].copy()
     out["person"] = out["case_id"] + " " + privacy.mask_ids(out["person_key"])
@@ -176,7 +187,13 @@ def headline(records: pd.DataFrame, flags: pd.DataFrame, flag: str) -> pd.DataFr
         ("cases (persons)", f"{len(table):,}"),
         ("flagged applications", f"{int((flags['flag'] == flag).sum()):,}"),
         ("cases with two or more cards live now", f"{int((table['live_cards'] >= 2).sum()):,}"),
-        ("province with most cases", f"{where['province'].iloc[0]} ({int(where['cases'].iloc[0]):,})" if len(where) else "—"),
-        ("year with most flagged applications", f"{when['flagged'].idxmax()} ({int(when['flagged'].max()):,})" if when["flagged"].any() else "—"),
+        (
+            "province with most cases",
+            f"{where['province'].iloc[0]} ({int(where['cases'].iloc[0]):,})" if len(where) else "—",
+        ),
+        (
+            "year with most flagged applications",
+            f"{when['flagged'].idxmax()} ({int(when['flagged'].max()):,})" if when["flagged"].any() else "—",
+        ),
     ]
     return pd.DataFrame(rows, columns=["", "value"]).set_index("")

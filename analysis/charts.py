@@ -56,8 +56,9 @@ def province_bars(table: pd.DataFrame, column: str, title: str, xlabel: str) -> 
 
 def applications_by_province(counts: pd.DataFrame) -> plt.Figure:
     """Usable applications per province."""
-    return province_bars(counts, "applications", "按省份统计的申领数 Applications by province",
-                         "申领数（件） applications")
+    return province_bars(
+        counts, "applications", "按省份统计的申领数 Applications by province", "申领数（件） applications"
+    )
 
 
 def flagged_per_year(table: pd.DataFrame, title: str) -> plt.Figure:
@@ -106,8 +107,9 @@ def origin_destination_heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
     top = matrix.to_numpy().max() if matrix.size else 0
     for (y, x), value in np.ndenumerate(matrix.to_numpy()):
         if value:
-            ax.text(x, y, str(value), ha="center", va="center", fontsize=7,
-                    color="white" if value > 0.6 * top else "black")
+            ax.text(
+                x, y, str(value), ha="center", va="center", fontsize=7, color="white" if value > 0.6 * top else "black"
+            )
     fig.colorbar(image, ax=ax, label="冲突申领数（件） conflicts")
     ax.set_title(title)
     fig.tight_layout()
@@ -125,8 +127,9 @@ def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.F
     previous = None
     for y, app in enumerate(apps.itertuples()):  # a handful of example applications, not all rows
         end = app.cancelled_on if pd.notna(app.cancelled_on) else as_of
-        ax.plot([app.applied_on, end], [y, y], color=colors.get(app.flags, "#3b6ea5"), linewidth=8,
-                solid_capstyle="butt")
+        ax.plot(
+            [app.applied_on, end], [y, y], color=colors.get(app.flags, "#3b6ea5"), linewidth=8, solid_capstyle="butt"
+        )
         if pd.notna(app.cancelled_on):
             ax.plot([end], [y], marker="x", color="black", markersize=6)
         if app.person != previous and y:
@@ -138,8 +141,13 @@ def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.F
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("日期 date (bar: card live from application to cancellation ×, or to the data's last date)")
     handles = [plt.Line2D([], [], color=c, linewidth=6) for c in ["#3b6ea5", *colors.values()]]
-    ax.legend(handles, ["no flag 无标记", "duplicate card 重复持卡", "cross-province conflict 跨省冲突"],
-              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.legend(
+        handles,
+        ["no flag 无标记", "duplicate card 重复持卡", "cross-province conflict 跨省冲突"],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+    )
     ax.set_title(title)
     fig.tight_layout()
     return fig

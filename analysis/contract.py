@@ -87,8 +87,15 @@ class LoadReport:
         }
 
 
-def load_report(source: str, file_format: str, encoding: str | None, rows: int, columns: dict[str, str],
-                ignored: list[str], sheets: list[str] | None = None) -> LoadReport:
+def load_report(
+    source: str,
+    file_format: str,
+    encoding: str | None,
+    rows: int,
+    columns: dict[str, str],
+    ignored: list[str],
+    sheets: list[str] | None = None,
+) -> LoadReport:
     """The load report of a file with these contract columns (column -> header), whichever engine read it."""
     absent_docs = [c for c in DOCUMENT_COLUMNS if c not in columns]
     documents_checked = len(absent_docs) < len(DOCUMENT_COLUMNS)
@@ -148,10 +155,14 @@ def normalized_schema():
         checks=[
             # a usable row has a person key and a province code; an unusable one says why
             pdr.Check(lambda f: (f["person_key"].notna() | f["id_problem"].notna()).all(), name="key or ID problem"),
-            pdr.Check(lambda f: (f["province_code"].notna() | f["record_problem"].notna()).all(),
-                      name="province or record problem"),
-            pdr.Check(lambda f: (f["applied_on"].notna() | f["record_problem"].notna()).all(),
-                      name="applied_on or record problem"),
+            pdr.Check(
+                lambda f: (f["province_code"].notna() | f["record_problem"].notna()).all(),
+                name="province or record problem",
+            ),
+            pdr.Check(
+                lambda f: (f["applied_on"].notna() | f["record_problem"].notna()).all(),
+                name="applied_on or record problem",
+            ),
         ],
         strict=True,
         ordered=False,

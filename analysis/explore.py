@@ -38,8 +38,9 @@ def flagged_applications(records: pd.DataFrame, flags: pd.DataFrame, flag_names:
     return chosen.join(records.set_index("row")["applied_on"], on="row")
 
 
-def filter_cases(flagged: pd.DataFrame, province: str | None, flag: str | None,
-                 start: dt.date | None, end: dt.date | None) -> pd.Index:
+def filter_cases(
+    flagged: pd.DataFrame, province: str | None, flag: str | None, start: dt.date | None, end: dt.date | None
+) -> pd.Index:
     """Person keys with a flagged application matching all the given filters (None: no filter)."""
     keep = pd.Series(True, index=flagged.index)
     if province:
@@ -60,8 +61,9 @@ def case_explorer(records: pd.DataFrame, flags: pd.DataFrame, flag_names: list[s
     as_of = cases.last_date(records)
     timelines = cases.example_timelines(records, flags, None, persons=len(table))
     codes = sorted(flagged["province_code"].dropna().unique())
-    province = widgets.Dropdown(options=[(ALL, None)] + [(provinces.label(c, english=True), c) for c in codes],
-                                description="省份 province")
+    province = widgets.Dropdown(
+        options=[(ALL, None)] + [(provinces.label(c, english=True), c) for c in codes], description="省份 province"
+    )
     flag = widgets.Dropdown(options=[(ALL, None)] + [(f, f) for f in flag_names], description="flag")
     start = widgets.DatePicker(description="from")
     end = widgets.DatePicker(description="to")
@@ -73,7 +75,9 @@ def case_explorer(records: pd.DataFrame, flags: pd.DataFrame, flag_names: list[s
     def refresh(_=None) -> None:
         keys = filter_cases(flagged, province.value, flag.value, start.value, end.value)
         chosen = table[table["person_key"].isin(keys)]
-        summary.value = f"<b>{len(chosen):,}</b> cases, {len(chosen) and int(chosen['flagged'].sum()):,} flagged applications"
+        summary.value = (
+            f"<b>{len(chosen):,}</b> cases, {len(chosen) and int(chosen['flagged'].sum()):,} flagged applications"
+        )
         listing.value = cases.masked_cases(chosen, limit=limit).to_html()
         person.options = list(chosen["case_id"].head(200))
         person.value = person.options[0] if person.options else None

@@ -42,7 +42,7 @@ def font_style(pages: list[str]) -> str:
     data = base64.b64encode(subset_font("".join(wide))).decode("ascii")
     return (
         f'<style>@font-face{{font-family:"{FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");}}'
-        f'body,table,.jp-RenderedHTMLCommon,.jp-OutputArea-output{{font-family:var(--jp-content-font-family,'
+        f"body,table,.jp-RenderedHTMLCommon,.jp-OutputArea-output{{font-family:var(--jp-content-font-family,"
         f'system-ui),"{FAMILY}",sans-serif;}}</style>'
     )
 

@@ -33,14 +33,17 @@ _NINETEEN = np.array(list(b"19"), dtype=np.uint8)  # the century an upgraded 15-
 FINE, CHECK, FUTURE, OLD, DATE, PREFIX = range(6)
 EMPTY_CODE = 6  # "ID number is empty"
 SHAPE = 7  # code SHAPE + k: "not an ID number: ... got k characters"
-REASONS = np.array([
-    None,
-    "check character does not match (ISO 7064 MOD 11-2)",
-    "birth date in the ID number is after the application date",
-    "birth date in the ID number is before 1900-01-01",
-    "birth date in the ID number (characters 7-14) is not a calendar date",
-    "first two digits are not a province-level code of GB/T 2260",
-], dtype=object)
+REASONS = np.array(
+    [
+        None,
+        "check character does not match (ISO 7064 MOD 11-2)",
+        "birth date in the ID number is after the application date",
+        "birth date in the ID number is before 1900-01-01",
+        "birth date in the ID number (characters 7-14) is not a calendar date",
+        "first two digits are not a province-level code of GB/T 2260",
+    ],
+    dtype=object,
+)
 EMPTY = "ID number is empty"
 
 
@@ -61,7 +64,8 @@ def normalize_text(values: pd.Series) -> pd.Series:
     if len(maybe):
         other_space = np.zeros(len(arr), dtype=bool)
         other_space[maybe] = pc.fill_null(pc.match_substring_regex(arr.take(pa.array(maybe)), r"\s"), False).to_numpy(
-            zero_copy_only=False)
+            zero_copy_only=False
+        )
         if other_space.any():
             arr = pc.if_else(pa.array(other_space), pc.replace_substring_regex(arr, r"\s+", ""), arr)
     return pd.Series(as_str(arr), index=values.index)
@@ -85,8 +89,10 @@ _IS_PREFIX[_PREFIXES] = True
 
 
 def _shape_message(chars: int) -> str:
-    return ("not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, "
-            f"got {chars} characters")
+    return (
+        "not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, "
+        f"got {chars} characters"
+    )
 
 
 def _bodies(arr: pa.Array) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]], np.ndarray]:
@@ -157,14 +163,17 @@ def _problems(code: np.ndarray) -> pa.Array:
     if not present.any():
         return pa.nulls(len(code), pa.string())
     kinds = np.unique(code[present])
-    words = [REASONS[k] if k < EMPTY_CODE else EMPTY if k == EMPTY_CODE else _shape_message(int(k) - SHAPE)
-             for k in kinds]
+    words = [
+        REASONS[k] if k < EMPTY_CODE else EMPTY if k == EMPTY_CODE else _shape_message(int(k) - SHAPE) for k in kinds
+    ]
     lookup = np.zeros(int(kinds[-1]) + 1, dtype=np.int64)
     lookup[kinds] = np.arange(len(kinds))
     return coded_text(np.where(present, lookup[code], -1), words)
 
 
-def validate_ids(values: pd.Series, applied_on: pd.Series | None = None, skip: np.ndarray | None = None) -> pd.DataFrame:
+def validate_ids(
+    values: pd.Series, applied_on: pd.Series | None = None, skip: np.ndarray | None = None
+) -> pd.DataFrame:
     """Normalize and check ID numbers: columns person_key (18 chars or NA), id_problem (reason or NA),
     and person_id (int64: the 17-digit body, which determines the key; -1 where invalid).
 

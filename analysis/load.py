@@ -33,8 +33,9 @@ def load_applications(path: str | Path, display: bool = True) -> Loaded:
             if broken.any():
                 raise LoadError(
                     f"{source}: row {int(broken.argmax()) + 2}: the {column} value runs over several lines, so a "
-                    "quote (\") there is probably unbalanced and the rows after it have run together; remove the "
-                    "stray quote or export the file again")
+                    'quote (") there is probably unbalanced and the rows after it have run together; remove the '
+                    "stray quote or export the file again"
+                )
     report = load_report(source, file_format, encoding, len(raw), columns, ignored, raw.attrs.get("sheets", []))
     del raw
     frame = normalize(contract_columns, file_format)

@@ -30,7 +30,9 @@ class RowProblems:
         self.notes: list[tuple[np.ndarray, object]] = []
 
     def add(self, mask, message) -> None:
-        mask = mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        mask = (
+            mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        )
         if mask.any():
             self.notes.append((mask, message))
 
@@ -42,7 +44,9 @@ class RowProblems:
         text = pd.Series(pd.NA, index=self.index[hit], dtype="str")
         for mask, message in self.notes:
             where = self.index[mask]
-            msg = message if isinstance(message, str) else pd.Series(np.asarray(message(where)), index=where, dtype="str")
+            msg = (
+                message if isinstance(message, str) else pd.Series(np.asarray(message(where)), index=where, dtype="str")
+            )
             before = text[where]
             text[where] = (before.fillna("") + np.where(before.notna(), "; ", "") + msg).to_numpy()
         return placed(hit, text, self.index)
@@ -95,18 +99,25 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2) -> pd.Dat
     problem.add(out["application_id"].isna(), "application_id is empty")
     problem.add(applied.isna() & ~applied_bad, "applied_on is empty")
     problem.add(applied_bad, lambda w: "applied_on " + _quoted(as_text(column("applied_on")[w])) + " is not a date")
-    problem.add(cancelled_bad,
-                lambda w: "cancelled_on " + _quoted(as_text(column("cancelled_on")[w])) + " is not a date")
+    problem.add(
+        cancelled_bad, lambda w: "cancelled_on " + _quoted(as_text(column("cancelled_on")[w])) + " is not a date"
+    )
     before = (cancelled < applied).fillna(False).astype(bool)
     problem.add(
         before,
-        lambda w: "cancelled_on " + cancelled[w].dt.strftime("%Y-%m-%d") + " is before applied_on "
-        + applied[w].dt.strftime("%Y-%m-%d"),
+        lambda w: (
+            "cancelled_on "
+            + cancelled[w].dt.strftime("%Y-%m-%d")
+            + " is before applied_on "
+            + applied[w].dt.strftime("%Y-%m-%d")
+        ),
     )
     prov_empty = out["province"].isna()
     problem.add(prov_empty, "province is empty")
-    problem.add(~prov_empty & out["province_code"].isna(),
-                lambda w: "province " + _quoted(out["province"][w]) + " is not a known province")
+    problem.add(
+        ~prov_empty & out["province_code"].isna(),
+        lambda w: "province " + _quoted(out["province"][w]) + " is not a known province",
+    )
     out["record_problem"] = problem.series()
 
     note = RowProblems(idx)
@@ -116,8 +127,10 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2) -> pd.Dat
             continue
         values, unknown = parse_booleans(raw[name])
         out[name] = values
-        note.add(unknown,
-                 lambda w, name=name: name + " value " + _quoted(as_text(column(name)[w])) + " not understood, read as no")
+        note.add(
+            unknown,
+            lambda w, name=name: name + " value " + _quoted(as_text(column(name)[w])) + " not understood, read as no",
+        )
     out["special_category"] = text("special_category")
     out["document_note"] = note.series()
     return out

@@ -22,8 +22,9 @@ def mask_ids(values: pd.Series) -> pd.Series:
     arr = pa.array(values.astype("str").array)
     length = pc.utf8_length(arr)
     stars = pc.binary_repeat(pa.scalar("*", arr.type), pc.max_element_wise(pc.subtract(length, 10), 1))
-    masked = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, 6), stars,
-                                         pc.utf8_slice_codeunits(arr, -4), pa.scalar("", arr.type))
+    masked = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(arr, 0, 6), stars, pc.utf8_slice_codeunits(arr, -4), pa.scalar("", arr.type)
+    )
     long_enough = pc.greater_equal(length, 12)
     if not pc.all(long_enough).as_py():  # short values: every digit and letter starred
         masked = pc.if_else(long_enough, masked, pc.replace_substring_regex(arr, "[0-9A-Za-z０-９]", "*"))

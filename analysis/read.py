@@ -52,24 +52,33 @@ def sniff_encoding(path: Path, source: str) -> str:
         if whole:
             return "utf-8-sig" if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8) else encoding
         if cut_off:
-            raise LoadError(f"{source}: the file ends in the middle of a character, so it was cut off "
-                            "(an interrupted copy or download?); copy or export it again")
-    raise LoadError(f"{source}: text is neither UTF-8 nor GB18030/GBK ({reason}); "
-                    "save it from Excel as 'CSV UTF-8', or as .xlsx")
+            raise LoadError(
+                f"{source}: the file ends in the middle of a character, so it was cut off "
+                "(an interrupted copy or download?); copy or export it again"
+            )
+    raise LoadError(
+        f"{source}: text is neither UTF-8 nor GB18030/GBK ({reason}); save it from Excel as 'CSV UTF-8', or as .xlsx"
+    )
 
 
 def _csv_problem(exc: Exception) -> str:
     """A pandas CSV parser error as a line a user can act on."""
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
     if m := re.search(r"EOF inside string starting at row (\d+)", text):
-        return (f"a quote (\") opened on line {int(m.group(1)) + 1} is never closed; remove the stray quote "
-                "or quote the whole value, then try again")
+        return (
+            f'a quote (") opened on line {int(m.group(1)) + 1} is never closed; remove the stray quote '
+            "or quote the whole value, then try again"
+        )
     if m := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
-        return (f"line {m.group(2)} has {m.group(3)} fields but the header row has {m.group(1)} (a comma inside "
-                "a value that is not in quotes?); fix that line or export the file again")
+        return (
+            f"line {m.group(2)} has {m.group(3)} fields but the header row has {m.group(1)} (a comma inside "
+            "a value that is not in quotes?); fix that line or export the file again"
+        )
     if "Length of header or names does not match" in text:
-        return ("the first data row has more fields than the header row (a comma inside a value that is not "
-                "in quotes, or a missing header?); fix that row or export the file again")
+        return (
+            "the first data row has more fields than the header row (a comma inside a value that is not "
+            "in quotes, or a missing header?); fix that row or export the file again"
+        )
     return f"not a readable CSV table ({text}); export it again as CSV UTF-8"
 
 
@@ -90,7 +99,12 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
             # A first data row longer than the header: pandas would drop its extra fields with a warning.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding, engine="c",
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=encoding,
+                engine="c",
                 sep="\t" if path.suffix.lower() == ".tsv" else ",",
                 index_col=False,  # never take a column as the index when a row has more fields than the header
             )
@@ -111,16 +125,23 @@ def _read_excel(path: Path) -> pd.DataFrame:
         with path.open("rb") as fh:
             head = fh.read(512)
         if head.startswith(b"\xd0\xcf\x11\xe0"):
-            raise LoadError(f"{path.name}: not a readable .xlsx workbook: it is an old .xls workbook or a "
-                            "password-protected one; save it as .xlsx without a password, or as CSV UTF-8") from None
+            raise LoadError(
+                f"{path.name}: not a readable .xlsx workbook: it is an old .xls workbook or a "
+                "password-protected one; save it as .xlsx without a password, or as CSV UTF-8"
+            ) from None
         if head and not head.startswith(b"PK") and b"\x00" not in head:
-            raise LoadError(f"{path.name}: not a readable .xlsx workbook: it is text (a CSV file named .xlsx?); "
-                            "rename it to .csv") from None
-        raise LoadError(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}".splitlines()[0]
-                        + "); open it in Excel and save it again as .xlsx") from None
+            raise LoadError(
+                f"{path.name}: not a readable .xlsx workbook: it is text (a CSV file named .xlsx?); rename it to .csv"
+            ) from None
+        raise LoadError(
+            f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}".splitlines()[0]
+            + "); open it in Excel and save it again as .xlsx"
+        ) from None
     if frame.columns.empty:
-        raise LoadError(f"{path.name}: the first sheet ('{sheets[0]}') is empty; the applications must be on the "
-                        "first sheet, with the header row first")
+        raise LoadError(
+            f"{path.name}: the first sheet ('{sheets[0]}') is empty; the applications must be on the "
+            "first sheet, with the header row first"
+        )
     frame.attrs["sheets"] = sheets  # load_applications notes the sheets that were not read
     return frame
 
@@ -138,14 +159,17 @@ def parquet_frame(table: pa.Table) -> pd.DataFrame:
             frame[f.name] = frame[f.name].map(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
         elif pa.types.is_nested(f.type):
             frame[f.name] = frame[f.name].map(
-                lambda v: None if v is None else str(v.tolist() if hasattr(v, "tolist") else v), na_action="ignore")
+                lambda v: None if v is None else str(v.tolist() if hasattr(v, "tolist") else v), na_action="ignore"
+            )
     return frame
 
 
 def parquet_problem(path: Path, exc: Exception) -> LoadError:
     """A Parquet reader's error as a line a user can act on."""
-    return LoadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc}".splitlines()[0]
-                     + "); write it again, or export the data as CSV UTF-8 or .xlsx")
+    return LoadError(
+        f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc}".splitlines()[0]
+        + "); write it again, or export the data as CSV UTF-8 or .xlsx"
+    )
 
 
 def parquet_schema(path: Path) -> pa.Schema:
@@ -210,15 +234,17 @@ def map_headers(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[str,
         # pandas renames a repeated header 'x' to 'x.1', 'x.2': a repeated contract header is a doubled column.
         base = re.fullmatch(r"(.+)\.\d+", str(header))
         if column is None and base and base.group(1) in headers and _ALIAS_TO_COLUMN.get(key(base.group(1))):
-            raise LoadError(f"{source}: the header '{shown(base.group(1))}' appears more than once; keep one of "
-                            "those columns")
+            raise LoadError(
+                f"{source}: the header '{shown(base.group(1))}' appears more than once; keep one of those columns"
+            )
         if column is None:
             ignored.append(str(header))
             continue
         if column in mapping.values():
             first = next(h for h, c in mapping.items() if c == column)
-            raise LoadError(f"{source}: columns '{shown(first)}' and '{shown(header)}' both mean {column}; "
-                            "keep one of them")
+            raise LoadError(
+                f"{source}: columns '{shown(first)}' and '{shown(header)}' both mean {column}; keep one of them"
+            )
         mapping[str(header)] = column
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:

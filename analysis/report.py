@@ -18,8 +18,7 @@ from .rules import flag_loaded
 from .workbook import write_workbook
 
 WORKBOOK = "cases.xlsx"
-REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts",
-                    "04-article-64-funds"]
+REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts", "04-article-64-funds"]
 FUNDS_NOTEBOOK = "04-article-64-funds"
 
 
@@ -52,17 +51,21 @@ def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
 
 def _index_page(summary: dict, pages: list[Path]) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{summary[k]:,}</td></tr>" for k in ["rows_read", "rows_unusable", "rows_clean", *FLAGS, "cases"]
+        f"<tr><td>{html.escape(k)}</td><td>{summary[k]:,}</td></tr>"
+        for k in ["rows_read", "rows_unusable", "rows_clean", *FLAGS, "cases"]
     )
     links = "".join(f'<li><a href="{p.name}">{html.escape(p.stem)}</a></li>' for p in pages)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>Card application checks</title>
-<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto}}td{{padding:.2em 1em}}td+td{{text-align:right}}</style>
+<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto}}
+td{{padding:.2em 1em}}td+td{{text-align:right}}</style>
 </head><body>
 <h1>Card application checks 社保卡申领核查</h1>
-<p>Source: {html.escape(summary['source'])} ({html.escape(summary['format'])}). ID numbers in these pages are masked.</p>
+<p>Source: {html.escape(summary["source"])} ({html.escape(summary["format"])}).
+ID numbers in these pages are masked.</p>
 <table>{rows}</table>
-<h2>Reports</h2><ul>{links}<li><a href="flags.csv">flags.csv</a> (one row per application and flag; person keys masked)</li>
+<h2>Reports</h2><ul>{links}
+<li><a href="flags.csv">flags.csv</a> (one row per application and flag; person keys masked)</li>
 <li><a href="summary.json">summary.json</a></li>
 <li><a href="{WORKBOOK}">{WORKBOOK}</a>: the case workbook for caseworkers. It holds <b>full ID numbers and names</b>:
 do not forward it or attach it to reports.</li></ul>
@@ -96,8 +99,11 @@ def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path
         write_workbook(stage / WORKBOOK, loaded.frame, flags)
         bodies = {}
         for name in tqdm(REPORT_NOTEBOOKS, desc="notebooks", unit="nb", disable=None):
-            parameters = ({"LEDGER": str(ledger_path.resolve()) if ledger_path else None} if name == FUNDS_NOTEBOOK
-                          else {"INPUT": str(source.resolve())})
+            parameters = (
+                {"LEDGER": str(ledger_path.resolve()) if ledger_path else None}
+                if name == FUNDS_NOTEBOOK
+                else {"INPUT": str(source.resolve())}
+            )
             bodies[f"{name}.html"] = run_notebook(name, stage, parameters)
         bodies["index.html"] = _index_page(summary, [Path(n) for n in bodies])
         style = fonts.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts

@@ -22,7 +22,9 @@ ROW_COLUMNS = ["application_id", "person_key", "province_code", "row"]  # what a
 def document_problems(records: pd.DataFrame) -> pd.Series:
     """Why a row's documents are incomplete ('; '-joined reasons), NA where they are complete."""
     no_copy = ~records["id_copy"].to_numpy(dtype=bool)
-    no_register = ~records["has_second_gen_id"].to_numpy(dtype=bool) & ~records["household_register_copy"].to_numpy(dtype=bool)
+    no_register = ~records["has_second_gen_id"].to_numpy(dtype=bool) & ~records["household_register_copy"].to_numpy(
+        dtype=bool
+    )
     category = records["special_category"]
     no_special = category.notna().to_numpy() & ~records["special_documents"].to_numpy(dtype=bool)
     reasons = pd.Series(pd.NA, index=records.index, dtype="str")
@@ -34,11 +36,16 @@ def document_problems(records: pd.DataFrame) -> pd.Series:
         {
             "copy": np.where(no_copy[hit], "no copy of the ID card", ""),
             "register": np.where(no_register[hit], "no second-generation ID card and no household-register copy", ""),
-            "special": np.where(no_special[hit], "no special documents for category '" + category[hit].fillna("") + "'", ""),
+            "special": np.where(
+                no_special[hit], "no special documents for category '" + category[hit].fillna("") + "'", ""
+            ),
         }
     ).astype("str")
-    text = (parts["copy"] + "; " + parts["register"] + "; " + parts["special"]).str.replace(
-        r"^(; )+|(; )+$", "", regex=True).str.replace(r"(; ){2,}", "; ", regex=True)
+    text = (
+        (parts["copy"] + "; " + parts["register"] + "; " + parts["special"])
+        .str.replace(r"^(; )+|(; )+$", "", regex=True)
+        .str.replace(r"(; ){2,}", "; ", regex=True)
+    )
     note = records["document_note"][hit]
     text = text.where(note.isna().to_numpy(), text + " (" + note.fillna("").to_numpy() + ")")
     reasons[hit] = text.to_numpy()
@@ -119,8 +126,9 @@ class _LiveCards:
     Pair bases grow faster than any day, so one running maximum over all rows is per pair.
     """
 
-    def __init__(self, pair_codes: np.ndarray, by_pair: np.ndarray, cancelled_rel: np.ndarray, order: np.ndarray,
-                 span: int):
+    def __init__(
+        self, pair_codes: np.ndarray, by_pair: np.ndarray, cancelled_rel: np.ndarray, order: np.ndarray, span: int
+    ):
         self.span, self.none = span, len(order)
         self.pair_sorted = pair_codes[by_pair]
         self.keys = np.maximum.accumulate(self.pair_sorted * span + cancelled_rel[by_pair])
@@ -229,10 +237,23 @@ def _live_detail(earlier: pd.DataFrame) -> pa.Array:
     code = pa.array(earlier["province_code"].astype("str").array).cast(pa.large_string())
     name = pc.take(_SHORT_NAMES, pc.fill_null(pc.cast(code, pa.int64()), 0))
     applied = _day_text(earlier["applied_on"])
-    until = pc.fill_null(pc.binary_join_element_wise(_text("cancelled "), _day_text(earlier["cancelled_on"]), _text("")),
-                         _text("never cancelled"))
-    parts = [_text("card application "), app, _text(" of "), applied, _text(" in "), name,
-             _text(" "), pc.fill_null(code, _text("")), _text(" is still live ("), until, _text(")")]
+    until = pc.fill_null(
+        pc.binary_join_element_wise(_text("cancelled "), _day_text(earlier["cancelled_on"]), _text("")),
+        _text("never cancelled"),
+    )
+    parts = [
+        _text("card application "),
+        app,
+        _text(" of "),
+        applied,
+        _text(" in "),
+        name,
+        _text(" "),
+        pc.fill_null(code, _text("")),
+        _text(" is still live ("),
+        until,
+        _text(")"),
+    ]
     return pc.binary_join_element_wise(*parts, _text(""))
 
 
@@ -247,8 +268,9 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
     ]:
         at = overlaps.loc[mask, column].to_numpy()
         flagged = rows(records, records.index.get_indexer(mask[mask].index), ROW_COLUMNS)
-        earlier = rows(records, records.index.get_indexer(at),
-                       ["application_id", "province_code", "applied_on", "cancelled_on"])
+        earlier = rows(
+            records, records.index.get_indexer(at), ["application_id", "province_code", "applied_on", "cancelled_on"]
+        )
         detail = _live_detail(earlier)
         out.append(flagged.assign(flag=flag, conflicts_with=earlier["application_id"].array, detail=as_str(detail)))
     return out

@@ -38,7 +38,9 @@ def reason_kind(reasons: pd.Series) -> pd.Series:
 def problems_by_reason(flags: pd.DataFrame, flag_names: list[str]) -> pd.DataFrame:
     """Rows per (flag, reason kind); a row with several reasons counts once under each."""
     chosen = flags[flags["flag"].isin(flag_names)]
-    parts = chosen.assign(reason=chosen["detail"].str.replace(r" \(.*\)$", "", regex=True).str.split("; ")).explode("reason")
+    parts = chosen.assign(reason=chosen["detail"].str.replace(r" \(.*\)$", "", regex=True).str.split("; ")).explode(
+        "reason"
+    )
     parts["reason"] = reason_kind(parts["reason"])
     table = parts.groupby(["flag", "reason"], sort=False).size().rename("rows").reset_index()
     return table.sort_values(["flag", "rows"], ascending=[True, False]).reset_index(drop=True)
@@ -56,7 +58,10 @@ def unusable_rows(frame: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
             "name": privacy.mask_names(shown["name"]),
             "province": shown["province"],
             "applied_on": shown["applied_on"].dt.strftime("%Y-%m-%d"),
-            "reason": shown["id_problem"].fillna("").str.cat(shown["record_problem"].fillna(""), sep="; ").str.strip("; "),
+            "reason": shown["id_problem"]
+            .fillna("")
+            .str.cat(shown["record_problem"].fillna(""), sep="; ")
+            .str.strip("; "),
         }
     )
     return table.set_index("row")
@@ -67,7 +72,9 @@ def province_counts(frame: pd.DataFrame) -> pd.DataFrame:
     usable = frame[frame["record_problem"].isna() & frame["id_problem"].isna()]
     counts = usable["province_code"].value_counts().rename("applications")
     table = provinces.PROVINCES.set_index("code").join(counts, how="inner")
-    table = table[["short_zh", "name_en", "applications"]].rename(columns={"short_zh": "province", "name_en": "english"})
+    table = table[["short_zh", "name_en", "applications"]].rename(
+        columns={"short_zh": "province", "name_en": "english"}
+    )
     table.index.name = "code"
     return table.sort_values("applications", ascending=False)
 

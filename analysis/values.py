@@ -39,7 +39,9 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if values.dtype == "str" and is_arrow_text(values):
         encoded = pc.dictionary_encode(arrow_of(values)).combine_chunks()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
-        codes = np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+        codes = (
+            np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+        )
         return codes, np.array(encoded.dictionary.to_pylist(), dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
@@ -62,8 +64,10 @@ def as_text(values: pd.Series) -> pd.Series:
         arr = arrow_of(values)
         # Most exports are clean: look first (at the first and last bytes), copy only when there is work.
         edge = edge_bytes(values, SPACE_AT_EDGE)
-        if edge.any() and pc.any(pc.match_substring_regex(arrow_of(take(values, np.flatnonzero(edge))),
-                                                          r"^\s|\s$")).as_py():
+        if (
+            edge.any()
+            and pc.any(pc.match_substring_regex(arrow_of(take(values, np.flatnonzero(edge))), r"^\s|\s$")).as_py()
+        ):
             arr = pc.utf8_trim_whitespace(arr)
             empty = pc.equal(arr, "")
         else:

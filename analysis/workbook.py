@@ -15,11 +15,25 @@ from .cases import case_ids, case_table
 from .contract import FLAGS
 
 EXCEL_MAX_ROWS = 1_048_576
-FLAG_SHEET_COLUMNS = ["case_id", "row", "application_id", "id_number", "person_key", "name", "province_code",
-                      "province", "applied_on", "cancelled_on", "conflicts_with", "detail"]
+FLAG_SHEET_COLUMNS = [
+    "case_id",
+    "row",
+    "application_id",
+    "id_number",
+    "person_key",
+    "name",
+    "province_code",
+    "province",
+    "applied_on",
+    "cancelled_on",
+    "conflicts_with",
+    "detail",
+]
 ABOUT_ZH = "本工作簿含完整的公民身份号码和姓名，仅供经办人员核查使用，不得外传或提交至报告。"
-ABOUT_EN = ("This workbook holds full citizen ID numbers and names for caseworkers only. "
-            "Do not forward it or attach it to reports; the HTML reports and flags.csv are masked.")
+ABOUT_EN = (
+    "This workbook holds full citizen ID numbers and names for caseworkers only. "
+    "Do not forward it or attach it to reports; the HTML reports and flags.csv are masked."
+)
 
 
 def _cell(ws, value, bold: bool = False) -> WriteOnlyCell:
@@ -49,7 +63,7 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, widths: dict[str, int]
         ws = wb.create_sheet(title if part == 0 else f"{title} ({part + 1})")
         ws.freeze_panes = "A2"
         last = get_column_letter(max(1, frame.shape[1]))
-        chunk = frame.iloc[part * per_sheet:(part + 1) * per_sheet]
+        chunk = frame.iloc[part * per_sheet : (part + 1) * per_sheet]
         ws.auto_filter.ref = f"A1:{last}{len(chunk) + 1}"
         for i, column in enumerate(frame.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(column, 14)
@@ -76,9 +90,12 @@ def write_workbook(path: str | Path, records: pd.DataFrame, flags: pd.DataFrame,
     about = wb.create_sheet("说明 About")
     about.column_dimensions["A"].width = 110
     lines = [ABOUT_ZH, ABOUT_EN] if not masked else ["ID numbers and names in this workbook are masked."]
-    lines += ["", "Sheets: one per flag (rows of the input with that flag) and 'cases' (one row per person).",
-              "row = the row in the input file as a spreadsheet shows it (header = row 1).",
-              f"Flags: {', '.join(FLAGS)}."]
+    lines += [
+        "",
+        "Sheets: one per flag (rows of the input with that flag) and 'cases' (one row per person).",
+        "row = the row in the input file as a spreadsheet shows it (header = row 1).",
+        f"Flags: {', '.join(FLAGS)}.",
+    ]
     for line in lines:
         about.append([_cell(about, line)])
     widths = {"id_number": 22, "person_key": 22, "detail": 70, "application_id": 16, "conflicts_with": 16}

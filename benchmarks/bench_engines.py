@@ -34,7 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_flag import timed_run  # noqa: E402
+import contextlib
+
+from bench_flag import timed_run
 
 ENGINES = ["flag", "duckdb", "duckdb-staged", "polars", "dask"]
 DEFAULT_ENGINES = ["flag", "duckdb", "duckdb-staged", "polars"]
@@ -73,13 +75,15 @@ def _chunk(index: int, rows: int, seed: int):
     code = provinces.province_codes(frame["province"])
     applied, _ = parse_dates(frame["applied_on"])
     cancelled, _ = parse_dates(frame["cancelled_on"])
-    return pa.table({
-        "application_id": pa.array(app.to_numpy(dtype=object), pa.string()),
-        "id_number": pa.array(frame["id_number"].to_numpy(dtype=object), pa.string()),
-        "province": pa.array(code.fillna(frame["province"]).to_numpy(dtype=object), pa.string()),
-        "applied_on": pa.array(applied.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
-        "cancelled_on": pa.array(cancelled.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
-    })
+    return pa.table(
+        {
+            "application_id": pa.array(app.to_numpy(dtype=object), pa.string()),
+            "id_number": pa.array(frame["id_number"].to_numpy(dtype=object), pa.string()),
+            "province": pa.array(code.fillna(frame["province"]).to_numpy(dtype=object), pa.string()),
+            "applied_on": pa.array(applied.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
+            "cancelled_on": pa.array(cancelled.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
+        }
+    )
 
 
 def write_applications(rows: int, path: Path, seed: int = 1) -> float:
@@ -121,7 +125,9 @@ def duckdb_flags_sql(path: Path, out_csv: Path) -> str:
     # Digit i of the 17-digit body, weighted: integer arithmetic on the body as a number is much faster
     # than 17 substrings.
     checksum = " + ".join(f"(n // {10 ** (16 - i)}) % 10 * {w}" for i, w in enumerate(WEIGHTS))
-    normalized = rf"upper(regexp_replace(translate(id_number, '{WIDE}', '{NARROW}'), '[\s\x{{3000}}\x{{A0}}]', '', 'g'))"
+    normalized = (
+        rf"upper(regexp_replace(translate(id_number, '{WIDE}', '{NARROW}'), '[\s\x{{3000}}\x{{A0}}]', '', 'g'))"
+    )
     return rf"""
 COPY (
 WITH raw AS (
@@ -214,7 +220,7 @@ def duckdb_staged_statements(path: Path, out_csv: Path) -> list[str]:
     """The same query in stages: each stage a table, so DuckDB can free what the next stage no longer needs
     (the leaner way to write it). Cut out of duckdb_flags_sql, so both run exactly the same SQL."""
     sql = duckdb_flags_sql(path, out_csv)
-    body = sql[sql.index("WITH raw AS ("):sql.rindex(") TO '")]
+    body = sql[sql.index("WITH raw AS (") : sql.rindex(") TO '")]
     head, rest = body.split(",\nusable AS (", 1)
     usable, rest = rest.split("),\npairs AS (", 1)
     pairs, rest = rest.split("),\nconflicts AS (", 1)
@@ -246,11 +252,14 @@ def polars_flags_query(path: Path):
 
     codes, prefixes = _province_codes()
     c = pl.col
-    text = (c("id_number").str.replace_many(list(WIDE), list(NARROW))
-            .str.replace_all(r"\s", "").str.to_uppercase())
+    text = c("id_number").str.replace_many(list(WIDE), list(NARROW)).str.replace_all(r"\s", "").str.to_uppercase()
     t = c("t")
-    body = (pl.when(t.str.contains(r"^[0-9]{17}[0-9X]$")).then(t.str.slice(0, 17))
-            .when(t.str.contains(r"^[0-9]{15}$")).then(t.str.slice(0, 6) + "19" + t.str.slice(6, 9)))
+    body = (
+        pl.when(t.str.contains(r"^[0-9]{17}[0-9X]$"))
+        .then(t.str.slice(0, 17))
+        .when(t.str.contains(r"^[0-9]{15}$"))
+        .then(t.str.slice(0, 6) + "19" + t.str.slice(6, 9))
+    )
     number = c("body").cast(pl.Int64)  # 17 digits fit; digit i by integer arithmetic, faster than 17 slices
     checksum = pl.sum_horizontal([(number // 10 ** (16 - i)) % 10 * w for i, w in enumerate(WEIGHTS)])
     check = (checksum % 11).replace_strict(list(range(11)), list(CHECK_CHARS), return_dtype=pl.String)
@@ -263,30 +272,36 @@ def polars_flags_query(path: Path):
         .select(app.alias("app"), text.alias("t"), prov.alias("prov_text"), "applied_on", "cancelled_on")
         .with_columns(body.alias("body"))
         .with_columns((c("body") + check).alias("key"))
-        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias("birth"))
+        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=True).alias("birth"))
         .with_columns(
             pl.when(c("prov_text").is_in(codes)).then(c("prov_text")).alias("prov"),
-            (c("key").is_null()
-             | ((c("t").str.len_chars() == 18) & (c("t").str.slice(17, 1) != c("key").str.slice(17, 1)))
-             | ~c("key").str.slice(0, 2).is_in(prefixes)
-             | c("birth").is_null()
-             | (c("birth") < pl.date(1900, 1, 1))
-             | (c("birth") > c("applied_on")).fill_null(False)).fill_null(True).alias("bad_id"),
-            (c("app").is_null()
-             | (pl.len().over("app") > 1) & c("app").is_not_null()
-             | c("applied_on").is_null()
-             | (c("cancelled_on") < c("applied_on")).fill_null(False)
-             | ~c("prov_text").is_in(codes).fill_null(False)).alias("bad_record"),
+            (
+                c("key").is_null()
+                | ((c("t").str.len_chars() == 18) & (c("t").str.slice(17, 1) != c("key").str.slice(17, 1)))
+                | ~c("key").str.slice(0, 2).is_in(prefixes)
+                | c("birth").is_null()
+                | (c("birth") < pl.date(1900, 1, 1))
+                | (c("birth") > c("applied_on")).fill_null(False)
+            )
+            .fill_null(True)
+            .alias("bad_id"),
+            (
+                c("app").is_null()
+                | (pl.len().over("app") > 1) & c("app").is_not_null()
+                | c("applied_on").is_null()
+                | (c("cancelled_on") < c("applied_on")).fill_null(False)
+                | ~c("prov_text").is_in(codes).fill_null(False)
+            ).alias("bad_record"),
         )
     )
-    usable = checked.filter(~c("bad_id") & ~c("bad_record")).select(
-        "app", "key", "prov", "applied_on", "cancelled_on")
+    usable = checked.filter(~c("bad_id") & ~c("bad_record")).select("app", "key", "prov", "applied_on", "cancelled_on")
     # a is earlier than b in the contract's order (applied_on, application_id), and live at b.
     pairs = (
         usable.join(usable, on="key", suffix="_a")
-        .filter(((c("applied_on_a") < c("applied_on"))
-                 | ((c("applied_on_a") == c("applied_on")) & (c("app_a") < c("app"))))
-                & (c("cancelled_on_a").is_null() | (c("applied_on") < c("cancelled_on_a"))))
+        .filter(
+            ((c("applied_on_a") < c("applied_on")) | ((c("applied_on_a") == c("applied_on")) & (c("app_a") < c("app"))))
+            & (c("cancelled_on_a").is_null() | (c("applied_on") < c("cancelled_on_a")))
+        )
         .sort("applied_on_a", "app_a")
     )
     # The earliest such a (rows keep their order within a group), in another province and in the same one.
@@ -297,21 +312,34 @@ def polars_flags_query(path: Path):
         c("prov").first(),
     )
     none = pl.lit(None, dtype=pl.String)
-    return pl.concat([
-        checked.filter("bad_record").select(
-            c("app").alias("application_id"), pl.lit("invalid_record").alias("flag"),
-            pl.when(~c("bad_id")).then(c("key")).alias("person_key"), c("prov").alias("province_code"),
-            none.alias("conflicts_with")),
-        checked.filter("bad_id").select(
-            c("app").alias("application_id"), pl.lit("invalid_id").alias("flag"), none.alias("person_key"),
-            c("prov").alias("province_code"), none.alias("conflicts_with")),
-        overlaps.select(
-            c("app").alias("application_id"),
-            pl.when(c("other_app").is_not_null()).then(pl.lit("cross_province_conflict"))
-            .otherwise(pl.lit("duplicate_card")).alias("flag"),
-            c("key").alias("person_key"), c("prov").alias("province_code"),
-            pl.coalesce("other_app", "same_app").alias("conflicts_with")),
-    ])
+    return pl.concat(
+        [
+            checked.filter("bad_record").select(
+                c("app").alias("application_id"),
+                pl.lit("invalid_record").alias("flag"),
+                pl.when(~c("bad_id")).then(c("key")).alias("person_key"),
+                c("prov").alias("province_code"),
+                none.alias("conflicts_with"),
+            ),
+            checked.filter("bad_id").select(
+                c("app").alias("application_id"),
+                pl.lit("invalid_id").alias("flag"),
+                none.alias("person_key"),
+                c("prov").alias("province_code"),
+                none.alias("conflicts_with"),
+            ),
+            overlaps.select(
+                c("app").alias("application_id"),
+                pl.when(c("other_app").is_not_null())
+                .then(pl.lit("cross_province_conflict"))
+                .otherwise(pl.lit("duplicate_card"))
+                .alias("flag"),
+                c("key").alias("person_key"),
+                c("prov").alias("province_code"),
+                pl.coalesce("other_app", "same_app").alias("conflicts_with"),
+            ),
+        ]
+    )
 
 
 def run_polars(path: Path, out_dir: Path) -> None:
@@ -333,7 +361,7 @@ RUNNERS = {"duckdb": run_duckdb, "duckdb-staged": run_duckdb_staged, "polars": r
 
 
 def timed_tree_run(argv: list[str]) -> tuple[float, float, int]:
-    """Run a command that starts child processes; return (wall seconds, peak summed RSS of the tree in MiB, exit code)."""
+    """Run a command that starts child processes: (wall seconds, peak summed RSS of the tree in MiB, exit code)."""
     import psutil
 
     start = time.perf_counter()
@@ -348,10 +376,8 @@ def timed_tree_run(argv: list[str]) -> tuple[float, float, int]:
             total = 0
             try:
                 for p in [root, *root.children(recursive=True)]:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
             except psutil.Error:
                 break
             peak = max(peak, total)
@@ -380,8 +406,13 @@ def flag_multiset(out_dir: Path):
     """(application_id, flag, conflicts_with) -> count, from out_dir/flags.csv."""
     import pandas as pd
 
-    frame = pd.read_csv(out_dir / "flags.csv", usecols=["application_id", "flag", "conflicts_with"], dtype=str,
-                        keep_default_na=False, na_filter=False)
+    frame = pd.read_csv(
+        out_dir / "flags.csv",
+        usecols=["application_id", "flag", "conflicts_with"],
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+    )
     return frame.value_counts().rename("n")
 
 
@@ -412,10 +443,13 @@ def _prepare(rows: int, path: Path) -> int:
 def _compare(outs: list[Path]) -> int:
     """Print the mismatches of every output against the first (run in a child process, see main)."""
     ref = flag_multiset(outs[0])
-    engine = lambda out: out.name[len("out-"):].rsplit("-", 1)[0]  # noqa: E731  (out-ENGINE-ROWS)
+    engine = lambda out: out.name[len("out-") :].rsplit("-", 1)[0]  # noqa: E731  (out-ENGINE-ROWS)
     for out in outs[1:]:
-        print(f"  {engine(out)} vs {engine(outs[0])}: {mismatches(ref, flag_multiset(out))} mismatched "
-              f"(application_id, flag, conflicts_with) of {int(ref.sum()):,} flags", flush=True)
+        print(
+            f"  {engine(out)} vs {engine(outs[0])}: {mismatches(ref, flag_multiset(out))} mismatched "
+            f"(application_id, flag, conflicts_with) of {int(ref.sum()):,} flags",
+            flush=True,
+        )
     return 0
 
 
@@ -447,8 +481,11 @@ def main() -> int:
     engines = [args.only] if args.only else args.engines
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-engines-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}"
+    )
     print(f"files and outputs in {folder}")
     print(f"{'engine':<13} {'rows':>13} {'seconds':>9} {'peak MiB':>10}", flush=True)
     for rows in args.rows:

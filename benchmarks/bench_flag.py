@@ -65,8 +65,11 @@ def main() -> None:
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}"
+    )
     print(f"{'rows':>12} {'generate s':>11} {'flag s':>8} {'rows/s':>12} {'peak MiB':>9}")
     for rows in args.rows:
         path = folder / f"applications-{rows}.{args.format}"

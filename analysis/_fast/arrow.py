@@ -64,7 +64,7 @@ def data_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     at = offsets(arr).astype(np.int64)
     buffer = arr.buffers()[2]
     data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
-    return data[at[0]:at[-1]], at - at[0]
+    return data[at[0] : at[-1]], at - at[0]
 
 
 def fixed_width(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
@@ -109,7 +109,7 @@ def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
     bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(chunks)))]
     parts = []
     for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
-        inside = by_chunk[bounds[c]:bounds[c + 1]]
+        inside = by_chunk[bounds[c] : bounds[c + 1]]
         parts.append(chunks[c].take(pa.array(positions[inside] - starts[c])))
     taken = pa.concat_arrays(parts) if parts else pa.array([], chunks[0].type)
     back = np.empty(len(positions), dtype=np.int64)
@@ -156,8 +156,9 @@ def constant_text(mask: np.ndarray, message: str, index: pd.Index) -> pd.Series:
 def coded_text(codes: np.ndarray, words: list[str]) -> pa.Array:
     """`words[code]` per row (null where code < 0), through a dictionary of the few distinct words.
     Plain form: `pa.array([words[c] if c >= 0 else None for c in codes])`."""
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
-                                          pa.array(words, pa.string())).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(np.int32), mask=codes < 0), pa.array(words, pa.string())
+    ).cast(pa.string())
 
 
 def first_present(first: pd.Series, second: pd.Series) -> pd.Series:

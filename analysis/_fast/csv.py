@@ -36,8 +36,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
             arr = pc.if_else(pa.array(quote), quoted, arr)
         columns.append(pc.fill_null(arr, _EMPTY))
     lines = pc.binary_join_element_wise(*columns, _text(",")) if columns else None
-    header = ",".join('"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h
-                      for h in map(str, frame.columns))
+    header = ",".join(
+        '"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h for h in map(str, frame.columns)
+    )
     with open(path, "wb") as fh:
         fh.write((header + "\n").encode("utf-8"))
         if lines is not None and len(lines):
@@ -45,4 +46,4 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
             if isinstance(lines, pa.ChunkedArray):
                 lines = lines.combine_chunks()
             at = offsets(lines)
-            fh.write(memoryview(lines.buffers()[2])[at[0]:at[-1]])
+            fh.write(memoryview(lines.buffers()[2])[at[0] : at[-1]])

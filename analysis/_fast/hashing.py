@@ -28,7 +28,7 @@ def duplicated_mask(values: pd.Series) -> np.ndarray:
     with np.errstate(over="ignore"):
         for start, arr in pieces(values.astype("str"), PIECE):
             length = pc.fill_null(pc.binary_length(arr), -1).to_numpy(zero_copy_only=False)
-            present[start:start + len(arr)] = length >= 0
+            present[start : start + len(arr)] = length >= 0
             widths = np.flatnonzero(np.bincount(length[length >= 0])) if (length >= 0).any() else []
             if len(widths) > _MANY_WIDTHS:
                 return (values.notna() & values.duplicated(keep=False)).to_numpy(dtype=bool)
@@ -56,8 +56,8 @@ def duplicated_mask(values: pd.Series) -> np.ndarray:
     bits[(twice & low).astype(np.int64)] = True
     candidates = []
     for start in range(0, n, PIECE):
-        part = digest[start:start + PIECE]
-        maybe = np.flatnonzero(bits[(part & low).astype(np.int64)] & present[start:start + len(part)])
+        part = digest[start : start + PIECE]
+        maybe = np.flatnonzero(bits[(part & low).astype(np.int64)] & present[start : start + len(part)])
         pos = np.minimum(np.searchsorted(twice, part[maybe]), len(twice) - 1)
         candidates.append(start + maybe[twice[pos] == part[maybe]])
     candidates = np.concatenate(candidates)

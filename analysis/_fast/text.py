@@ -35,7 +35,7 @@ def any_byte(values: pd.Series, table: np.ndarray) -> np.ndarray:
         found[some] = np.logical_or.reduceat(table[data], at[:-1][some])
         if piece.null_count:
             found &= piece.is_valid().to_numpy(zero_copy_only=False)
-        out[start:start + len(piece)] = found
+        out[start : start + len(piece)] = found
     return out
 
 
@@ -51,7 +51,7 @@ def edge_bytes(values: pd.Series, table: np.ndarray) -> np.ndarray:
             found[some] = table[data[at[:-1][some]]] | table[data[at[1:][some] - 1]]
         if piece.null_count:
             found &= piece.is_valid().to_numpy(zero_copy_only=False)
-        out[start:start + len(piece)] = found
+        out[start : start + len(piece)] = found
     return out
 
 
@@ -64,5 +64,5 @@ def byte_lengths(values: pd.Series) -> np.ndarray:
         length = np.diff(at)
         if piece.null_count:
             length[~piece.is_valid().to_numpy(zero_copy_only=False)] = -1
-        out[start:start + len(piece)] = length
+        out[start : start + len(piece)] = length
     return out

@@ -77,34 +77,53 @@ def _read_input(path: Path, source: str) -> tuple[dd.DataFrame, str, str | None]
         raise LoadError(f"{source}: no such file or folder")
     suffix = path.suffix.lower()
     if path.is_dir():
-        parts = sorted((p for p in path.rglob("*") if p.suffix.lower() in PARQUET_SUFFIXES and p.is_file()
-                        and not p.name.startswith((".", "_"))), key=_natural_key)
+        parts = sorted(
+            (
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in PARQUET_SUFFIXES and p.is_file() and not p.name.startswith((".", "_"))
+            ),
+            key=_natural_key,
+        )
         if not parts:
-            raise LoadError(f"{source}: the folder holds no .parquet files "
-                            "(the Dask engine reads a folder of Parquet parts)")
+            raise LoadError(
+                f"{source}: the folder holds no .parquet files (the Dask engine reads a folder of Parquet parts)"
+            )
         target: str | list[str] = [str(p) for p in parts]
     elif suffix in PARQUET_SUFFIXES:
         target = str(path)
     elif suffix in CSV_SUFFIXES:
         encoding = sniff_encoding(path, source)
         try:
-            frame = dd.read_csv(str(path), dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                                sep="\t" if suffix == ".tsv" else ",", blocksize=CSV_BLOCKSIZE)
+            frame = dd.read_csv(
+                str(path),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=encoding,
+                sep="\t" if suffix == ".tsv" else ",",
+                blocksize=CSV_BLOCKSIZE,
+            )
         except pd.errors.EmptyDataError:
             raise LoadError(f"{source}: the file is empty (no header row)") from None
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise LoadError(f"{source}: not a readable CSV table ({exc})".splitlines()[0]) from None
         return frame, "csv", encoding
     elif suffix in EXCEL_SUFFIXES or suffix == ".xls":
-        raise LoadError(f"{source}: workbooks are read by the pandas engine only; run without --engine dask, "
-                        "or save the sheet as CSV or Parquet")
+        raise LoadError(
+            f"{source}: workbooks are read by the pandas engine only; run without --engine dask, "
+            "or save the sheet as CSV or Parquet"
+        )
     else:
-        raise LoadError(f"{source}: unknown file type '{suffix}'; the Dask engine reads .parquet files, "
-                        "folders of them, and .csv")
+        raise LoadError(
+            f"{source}: unknown file type '{suffix}'; the Dask engine reads .parquet files, folders of them, and .csv"
+        )
     try:
         return dd.read_parquet(target, index=False), "parquet", None
     except Exception as exc:  # pyarrow and fsspec raise many kinds for broken files
-        raise LoadError(f"{source}: not a readable Parquet file ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+        raise LoadError(
+            f"{source}: not a readable Parquet file ({type(exc).__name__}: {exc})".splitlines()[0]
+        ) from None
 
 
 def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -125,8 +144,9 @@ def _length(values: pd.Series) -> pd.Series:
     return pd.Series([len(values)], dtype="int64")
 
 
-def _normalize_part(raw: pd.DataFrame, starts: list[int], shared: pd.Series, file_format: str,
-                    partition_info: dict | None = None) -> pd.DataFrame:
+def _normalize_part(
+    raw: pd.DataFrame, starts: list[int], shared: pd.Series, file_format: str, partition_info: dict | None = None
+) -> pd.DataFrame:
     """normalize on one partition, with file rows, ids shared anywhere in the input, and a shard key."""
     number = partition_info["number"] if partition_info else 0
     out = normalize(_plain_strings(raw), file_format, first_row=2 + starts[number])
@@ -177,11 +197,17 @@ def _for_output(flags: pd.DataFrame, case_keys: np.ndarray) -> pd.DataFrame:
 def _connect(scheduler: str | None) -> Iterator[Any]:
     """A client of a new local cluster (scheduler None) or of the scheduler at `scheduler`."""
     if scheduler is None:
-        with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, dashboard_address=":0",
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=LOCAL_WORKERS, threads_per_worker=1, dashboard_address=":0", silence_logs=logging.ERROR
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
         return
-    hint = "check the address (tcp://HOST:8786) and that the scheduler runs, or leave out --scheduler for a local cluster"
+    hint = (
+        "check the address (tcp://HOST:8786) and that the scheduler runs, or leave out --scheduler for a local cluster"
+    )
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -191,13 +217,17 @@ def _connect(scheduler: str | None) -> Iterator[Any]:
         try:
             client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
         except TimeoutError:
-            raise ClusterError(f"the Dask scheduler at {scheduler} has no workers; start some "
-                               f"(dask worker {scheduler}) or leave out --scheduler for a local cluster") from None
+            raise ClusterError(
+                f"the Dask scheduler at {scheduler} has no workers; start some "
+                f"(dask worker {scheduler}) or leave out --scheduler for a local cluster"
+            ) from None
         found = client.run(lambda: importlib.util.find_spec("analysis") is not None)
         missing = sorted(w for w, ok in found.items() if not ok)
         if missing:
-            raise ClusterError(f"workers {', '.join(missing)} cannot import the analysis package; install this "
-                               "project (pip install .) in the workers' environment")
+            raise ClusterError(
+                f"workers {', '.join(missing)} cannot import the analysis package; install this "
+                "project (pip install .) in the workers' environment"
+            )
         yield client
 
 
@@ -250,14 +280,16 @@ def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame
     return written
 
 
-def _first_pass(client: Any, raw: dd.DataFrame, source: str, encoding: str | None,
-                show: bool) -> tuple[list[int], pd.Series]:
+def _first_pass(
+    client: Any, raw: dd.DataFrame, source: str, encoding: str | None, show: bool
+) -> tuple[list[int], pd.Series]:
     """One read of the application ids: each partition's first row offset, and ids used by several rows."""
     app = raw.map_partitions(_application_ids, meta=("application_id", "str"))
     counts = app.value_counts(split_out=True)
     try:
-        lengths, shared = _compute(client, [app.map_partitions(_length, meta=(None, "int64")), counts[counts > 1]],
-                                   show)
+        lengths, shared = _compute(
+            client, [app.map_partitions(_length, meta=(None, "int64")), counts[counts > 1]], show
+        )
     except UnicodeDecodeError:
         raise LoadError(f"{source}: text is neither UTF-8 nor GB18030/GBK ({encoding} failed)") from None
     except (pa.ArrowException, pd.errors.ParserError) as exc:
@@ -268,15 +300,18 @@ def _first_pass(client: Any, raw: dd.DataFrame, source: str, encoding: str | Non
     return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared.astype("int64")
 
 
-def _flag_partitions(raw: dd.DataFrame, starts: list[int], shared: pd.Series, report: LoadReport,
-                     partitions: int | None) -> dd.DataFrame:
+def _flag_partitions(
+    raw: dd.DataFrame, starts: list[int], shared: pd.Series, report: LoadReport, partitions: int | None
+) -> dd.DataFrame:
     """Normalize per input partition, shuffle on the person key, flag per person-key partition (lazy)."""
     meta = _normalize_part(raw._meta, [0], shared.iloc[:0], report.file_format)
-    normalized = raw.map_partitions(_normalize_part, starts, dask.delayed(shared, pure=True), report.file_format,
-                                    meta=meta)
+    normalized = raw.map_partitions(
+        _normalize_part, starts, dask.delayed(shared, pure=True), report.file_format, meta=meta
+    )
     n_parts = partitions or max(raw.npartitions, math.ceil(report.rows_read / ROWS_PER_PARTITION))
     return normalized.shuffle(on=SHARD, npartitions=n_parts).map_partitions(
-        _flag_part, report.documents_checked, meta=FLAGS_META)
+        _flag_part, report.documents_checked, meta=FLAGS_META
+    )
 
 
 def _totals(client: Any, flags: dd.DataFrame, report: LoadReport, show: bool) -> tuple[dict, np.ndarray]:
@@ -284,8 +319,14 @@ def _totals(client: Any, flags: dd.DataFrame, report: LoadReport, show: bool) ->
     empty = export.summary(report, FLAGS_META)
     keys = [k for k, v in empty.items() if isinstance(v, int) and not isinstance(v, bool)]
     partial_meta = pd.DataFrame({k: pd.Series(dtype="int64") for k in keys})
-    partial, case_keys = _compute(client, [flags.map_partitions(_partial_summary, keys, meta=partial_meta),
-                                           flags.map_partitions(_case_keys, meta=("person_key", "str"))], show)
+    partial, case_keys = _compute(
+        client,
+        [
+            flags.map_partitions(_partial_summary, keys, meta=partial_meta),
+            flags.map_partitions(_case_keys, meta=("person_key", "str")),
+        ],
+        show,
+    )
     result = {**empty, **{k: int(empty[k] + partial[k].sum()) for k in keys}}
     return result, np.sort(np.asarray(case_keys, dtype=str))
 
@@ -299,8 +340,13 @@ def _in_row_order(flags: dd.DataFrame, case_keys: np.ndarray, rows_read: int, n_
     return out.set_index(ORDER, divisions=divisions.tolist()).reset_index(drop=True)
 
 
-def flag_with_dask(input_path: str | Path, out_dir: str | Path, scheduler: str | None = None,
-                   partitions: int | None = None, progress: bool | None = None) -> dict:
+def flag_with_dask(
+    input_path: str | Path,
+    out_dir: str | Path,
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    progress: bool | None = None,
+) -> dict:
     """Flag a Parquet file, folder of Parquet parts or CSV on Dask; write flags.csv, flags/ and summary.json.
 
     `scheduler`: a Dask scheduler address, or None for a local cluster of LOCAL_WORKERS processes for this

@@ -50,8 +50,8 @@ def _add_shares(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def _add_yoy(df: pd.DataFrame, keys: list[str], same: list[str]) -> pd.DataFrame:
     """yoy_<measure>_pct against the previous calendar year only, and only when the coverage columns match."""
-    prev = df[keys + ["year"] + same + MEASURES].assign(year=df["year"] + 1)
-    merged = df.merge(prev, on=keys + ["year"], how="left", suffixes=("", "_prev"))
+    prev = df[[*keys, "year", *same, *MEASURES]].assign(year=df["year"] + 1)
+    merged = df.merge(prev, on=[*keys, "year"], how="left", suffixes=("", "_prev"))
     comparable = pd.concat([merged[c].eq(merged[f"{c}_prev"]) for c in same], axis=1).all(axis=1)
     out = df.copy()
     for m in MEASURES:
@@ -92,19 +92,21 @@ def group_breakdown(ledger: pd.DataFrame) -> pd.DataFrame:
     out["funds_present"] = funds.groupby(by, sort=False)["fund"].agg("+".join)
     out["source_quality"] = _joined(funds, by, "source_quality")
     partial = funds[funds["schemes"].ne("all")]
-    out["partial_schemes"] = (partial["fund"] + ": " + partial["schemes"]).groupby(
-        [partial[c] for c in by]).agg(", ".join)
+    out["partial_schemes"] = (
+        (partial["fund"] + ": " + partial["schemes"]).groupby([partial[c] for c in by]).agg(", ".join)
+    )
     out = out.reset_index().fillna({"partial_schemes": ""})
     members = FUNDS.groupby("accounting_group")["code"].agg(list)
     present = out["funds_present"].str.split("+")
     out["funds_missing"] = [
-        "+".join(c for c in members[g] if c not in p) for g, p in zip(out["accounting_group"], present)
+        "+".join(c for c in members[g] if c not in p) for g, p in zip(out["accounting_group"], present, strict=True)
     ]
     out["complete"] = out["funds_missing"].eq("")
     out = out.merge(GROUPS.rename(columns={"code": "accounting_group"}), on="accounting_group")
     order = {g: i for i, g in enumerate(GROUPS["code"])}
-    out = out.sort_values(["year", "accounting_group"], key=lambda s: s.map(order) if s.name != "year" else s,
-                          ignore_index=True)
+    out = out.sort_values(
+        ["year", "accounting_group"], key=lambda s: s.map(order) if s.name != "year" else s, ignore_index=True
+    )
     out = _add_yoy(_add_shares(out, ["year"]), ["accounting_group"], ["funds_present"])
     first = ["year", "accounting_group", "name_zh", "name_en", *MEASURES]
     return out[first + [c for c in out.columns if c not in first]]
@@ -121,7 +123,8 @@ def province_breakdown(ledger: pd.DataFrame, year: int | None = None) -> pd.Data
     out["source_quality"] = _joined(rows, by, "source_quality")
     out = out.reset_index()
     out = out.sort_values(
-        ["year", "fund", "province"], ignore_index=True,
+        ["year", "fund", "province"],
+        ignore_index=True,
         key=lambda s: _fund_order(s) if s.name == "fund" else s.map(order) if s.name == "province" else s,
     )
     out = _add_yoy(_add_shares(out, ["year", "fund"]), ["province", "fund"], ["schemes"])
@@ -139,13 +142,15 @@ def province_coverage(ledger: pd.DataFrame, year: int) -> pd.DataFrame:
     for code in FUND_CODES:
         have = set(provinces.loc[provinces["fund"].eq(code), "province"])
         missing = [p for p in everyone if p not in have]
-        records.append({
-            "fund": code,
-            "n_provinces": len(have),
-            "missing_provinces": "all (no provincial figures)" if not have else ", ".join(missing),
-            "provinces_revenue": provinces.loc[provinces["fund"].eq(code), "revenue"].sum(min_count=1),
-            "national_revenue": national_revenue.get(code, float("nan")),
-        })
+        records.append(
+            {
+                "fund": code,
+                "n_provinces": len(have),
+                "missing_provinces": "all (no provincial figures)" if not have else ", ".join(missing),
+                "provinces_revenue": provinces.loc[provinces["fund"].eq(code), "revenue"].sum(min_count=1),
+                "national_revenue": national_revenue.get(code, float("nan")),
+            }
+        )
     out = pd.DataFrame(records)
     out["difference"] = out["national_revenue"] - out["provinces_revenue"]
     return out.merge(FUNDS[["code", "name_zh"]].rename(columns={"code": "fund"}), on="fund")[
@@ -165,8 +170,9 @@ def year_totals(breakdown: pd.DataFrame) -> pd.DataFrame:
 def availability(breakdown: pd.DataFrame) -> pd.DataFrame:
     """Fund x year grid of what the ledger holds: O official, S secondary, L own ledger, * partial schemes, — none."""
     years = list(range(breakdown["year"].min(), breakdown["year"].max() + 1)) if len(breakdown) else []
-    mark = (breakdown["source_quality"].str.replace("official", "O").str.replace("secondary", "S")
-            .str.replace("own ledger", "L") + breakdown["schemes"].ne("all").map({True: "*", False: ""}))
+    mark = breakdown["source_quality"].str.replace("official", "O").str.replace("secondary", "S").str.replace(
+        "own ledger", "L"
+    ) + breakdown["schemes"].ne("all").map({True: "*", False: ""})
     grid = breakdown.assign(mark=mark).pivot(index="fund", columns="year", values="mark")
     grid = grid.reindex(index=list(FUND_CODES), columns=years)
     grid = grid.astype(object).where(grid.notna(), "—")

@@ -11,9 +11,23 @@ from ..provinces import SHORT_NAME
 from .sources import REFERENCE_TABLE, SOURCES
 
 COLUMNS = [
-    "year", "province_code", "province_name_zh", "province_name_en", "fund", "scheme",
-    "revenue", "expenditure", "year_end_balance", "balance_measure", "unit", "release",
-    "source_quality", "source_file", "source_row", "source_url", "source_note",
+    "year",
+    "province_code",
+    "province_name_zh",
+    "province_name_en",
+    "fund",
+    "scheme",
+    "revenue",
+    "expenditure",
+    "year_end_balance",
+    "balance_measure",
+    "unit",
+    "release",
+    "source_quality",
+    "source_file",
+    "source_row",
+    "source_url",
+    "source_note",
 ]
 
 

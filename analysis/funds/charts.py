@@ -123,7 +123,7 @@ def fund_series(breakdown: pd.DataFrame, measures: tuple[str, ...] = ("revenue",
         return _empty(fig, ax, "没有基金数据 No fund figures in this ledger")
     years = np.arange(breakdown["year"].min(), breakdown["year"].max() + 1)
     fig, axes = plt.subplots(len(FUND_CODES), 1, figsize=(11, 13), sharex=True)
-    for ax, (code, fund) in zip(axes, FUNDS.set_index("code").iterrows()):
+    for ax, (code, fund) in zip(axes, FUNDS.set_index("code").iterrows(), strict=True):
         rows = breakdown[breakdown["fund"].eq(code)].set_index("year").reindex(years)
         for y in years[rows["revenue"].isna().to_numpy() & rows["expenditure"].isna().to_numpy()]:
             ax.axvspan(y - 0.5, y + 0.5, color=GAP_COLOR, alpha=0.18, lw=0)
@@ -132,8 +132,15 @@ def fund_series(breakdown: pd.DataFrame, measures: tuple[str, ...] = ("revenue",
             for scheme, part in rows[rows[m].notna()].groupby("schemes"):
                 official = part["source_quality"].eq("official")
                 for filled, pts in ((True, part[official]), (False, part[~official])):
-                    ax.plot(pts.index, pts[m], ls="none", marker=SCHEME_MARKERS.get(scheme, "s"), ms=6,
-                            color=COLORS[m], markerfacecolor=COLORS[m] if filled else "white")
+                    ax.plot(
+                        pts.index,
+                        pts[m],
+                        ls="none",
+                        marker=SCHEME_MARKERS.get(scheme, "s"),
+                        ms=6,
+                        color=COLORS[m],
+                        markerfacecolor=COLORS[m] if filled else "white",
+                    )
         if rows[list(measures)].isna().all().all():
             ax.text(0.5, 0.5, NO_FIGURE.replace("\n", " "), transform=ax.transAxes, ha="center", color=GAP_COLOR)
         ax.set_title(f"{fund['name_zh']}  {fund['short_en']}", loc="left", fontsize=11, fontweight="normal")
@@ -152,8 +159,13 @@ def fund_series(breakdown: pd.DataFrame, measures: tuple[str, ...] = ("revenue",
         Patch(color=GAP_COLOR, alpha=0.3, label="无公布数据 no published figure"),
     ]
     fig.legend(handles=handles, loc="upper center", ncol=4, frameon=False, fontsize=9, bbox_to_anchor=(0.5, 0.962))
-    fig.suptitle(f"各项基金历年收支  Revenue and expenditure by fund, {years[0]}–{years[-1]}", y=0.995, va="top",
-                 fontsize=13, fontweight="normal")
+    fig.suptitle(
+        f"各项基金历年收支  Revenue and expenditure by fund, {years[0]}–{years[-1]}",
+        y=0.995,
+        va="top",
+        fontsize=13,
+        fontweight="normal",
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.925))
     return fig
 
@@ -170,7 +182,7 @@ def province_panels(provinces: pd.DataFrame, year: int, measure: str = "revenue"
     fig, axes = plt.subplots(1, len(codes), figsize=(3.4 * len(codes) + 1.6, 0.3 * len(order) + 2.4), sharey=True)
     axes = np.atleast_1d(axes)
     y = np.arange(len(order))
-    for ax, code in zip(axes, codes):
+    for ax, code in zip(axes, codes, strict=True):
         rows = table[table["fund"].eq(code)].set_index("province").reindex(order)
         values = rows[measure]
         present = values.notna().to_numpy()
@@ -189,8 +201,12 @@ def province_panels(provinces: pd.DataFrame, year: int, measure: str = "revenue"
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks(y, order, fontsize=8.5)
     axes[0].set_ylim(len(order) - 0.5, -0.5)
-    fig.suptitle(f"{year}年分省基金{MEASURE_LABELS[measure].split()[0]}  {MEASURE_LABELS[measure].split(' ', 1)[1]} "
-                 f"by province, {year}", fontsize=13, fontweight="normal")
+    fig.suptitle(
+        f"{year}年分省基金{MEASURE_LABELS[measure].split()[0]}  {MEASURE_LABELS[measure].split(' ', 1)[1]} "
+        f"by province, {year}",
+        fontsize=13,
+        fontweight="normal",
+    )
     fig.text(0.01, 0.005, _source_note(table), fontsize=8, color="dimgray")
     fig.tight_layout(rect=(0, 0.02, 1, 1))
     return fig

@@ -32,20 +32,44 @@ _HEADER_ALIAS = {alias: col for col, aliases in HEADERS.items() for alias in ali
 
 _FUND_ALIAS = {
     **{c: c for c in FUND_CODES},
-    **dict(zip(FUNDS["name_zh"], FUNDS["code"])),
-    **dict(zip(FUNDS["name_en"].str.replace(r"[\s\-]+", "_", regex=True), FUNDS["code"])),
-    "养老": "pension", "养老保险": "pension", "基本养老保险": "pension", "old_age": "pension",
-    "医疗": "medical", "医疗保险": "medical", "基本医疗保险": "medical", "health": "medical",
-    "工伤": "work_injury", "工伤保险": "work_injury", "work_injury_insurance": "work_injury",
-    "失业": "unemployment", "失业保险": "unemployment",
-    "生育": "maternity", "生育保险": "maternity",
+    **dict(zip(FUNDS["name_zh"], FUNDS["code"], strict=True)),
+    **dict(zip(FUNDS["name_en"].str.replace(r"[\s\-]+", "_", regex=True), FUNDS["code"], strict=True)),
+    "养老": "pension",
+    "养老保险": "pension",
+    "基本养老保险": "pension",
+    "old_age": "pension",
+    "医疗": "medical",
+    "医疗保险": "medical",
+    "基本医疗保险": "medical",
+    "health": "medical",
+    "工伤": "work_injury",
+    "工伤保险": "work_injury",
+    "work_injury_insurance": "work_injury",
+    "失业": "unemployment",
+    "失业保险": "unemployment",
+    "生育": "maternity",
+    "生育保险": "maternity",
 }
-_SCHEME_ALIAS = {"": "all", "合计": "all", "全部": "all", "城镇职工": "employee", "职工": "employee",
-                 "城乡居民": "urban_rural_resident", "居民": "urban_rural_resident"}
+_SCHEME_ALIAS = {
+    "": "all",
+    "合计": "all",
+    "全部": "all",
+    "城镇职工": "employee",
+    "职工": "employee",
+    "城乡居民": "urban_rural_resident",
+    "居民": "urban_rural_resident",
+}
 _NATIONAL = {"", "全国", "national", "total", "合计"}
 # divisor that turns an amount in this unit into 亿元 (100 million yuan)
-UNITS = {"亿元": 1, "100 million yuan": 1, "万元": 10_000, "10 000 yuan": 10_000, "10000 yuan": 10_000,
-         "元": 100_000_000, "yuan": 100_000_000}
+UNITS = {
+    "亿元": 1,
+    "100 million yuan": 1,
+    "万元": 10_000,
+    "10 000 yuan": 10_000,
+    "10000 yuan": 10_000,
+    "元": 100_000_000,
+    "yuan": 100_000_000,
+}
 
 
 class LedgerError(ValueError):
@@ -113,19 +137,20 @@ def _standard_columns(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[s
     """Rename accepted headers to the ledger's columns; the unit divisor each amount header carries."""
     found = [str(c).strip() for c in df.columns]
     keys = [_header_key(c) for c in df.columns]
-    mapping = {c: _HEADER_ALIAS.get(k) for c, (k, _) in zip(df.columns, keys)}
+    mapping = {c: _HEADER_ALIAS.get(k) for c, (k, _) in zip(df.columns, keys, strict=True)}
     problems = []
     targets = pd.Series(list(mapping.values()), dtype=object)
     for col in targets[targets.notna() & targets.duplicated()].unique():
-        both = [h for h, v in zip(found, mapping.values()) if v == col]
+        both = [h for h, v in zip(found, mapping.values(), strict=True) if v == col]
         problems.append(f"headers {', '.join(map(repr, both))} all mean column '{col}'; keep one")
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         accepted = "; ".join(f"{c}: {'/'.join(HEADERS[c])}" for c in missing)
-        problems.append(f"missing column(s) {', '.join(missing)} "
-                        f"(found headers: {', '.join(found)}; accepted: {accepted})")
+        problems.append(
+            f"missing column(s) {', '.join(missing)} (found headers: {', '.join(found)}; accepted: {accepted})"
+        )
     divisors = {}
-    for c, (_, unit) in zip(df.columns, keys):
+    for c, (_, unit) in zip(df.columns, keys, strict=True):
         if unit and mapping[c] in MEASURES:
             if unit not in UNITS:
                 problems.append(f"unknown unit '{unit}' in header '{c}'; use one of {', '.join(UNITS)}")
@@ -155,16 +180,17 @@ def validate_ledger(df: pd.DataFrame, name: str = "ledger") -> pd.DataFrame:
     fund = text["fund"].str.casefold().str.replace(r"[\s\-]+", "_", regex=True).map(_FUND_ALIAS)
     bad = fund.isna()
     if bad.any():
-        problems.append(f"column 'fund': unknown fund in {_rows(bad, text['fund'])}; "
-                        f"use one of {', '.join(FUND_CODES)} or {', '.join(FUNDS['name_zh'])}")
+        problems.append(
+            f"column 'fund': unknown fund in {_rows(bad, text['fund'])}; "
+            f"use one of {', '.join(FUND_CODES)} or {', '.join(FUNDS['name_zh'])}"
+        )
 
     divisor = pd.Series(1.0, index=df.index)
     if "unit" in text:
         unit = text["unit"].str.casefold().replace("", "亿元")
         bad = ~unit.isin(list(UNITS))
         if bad.any():
-            problems.append(f"column 'unit': unknown unit in {_rows(bad, text['unit'])}; "
-                            f"use one of {', '.join(UNITS)}")
+            problems.append(f"column 'unit': unknown unit in {_rows(bad, text['unit'])}; use one of {', '.join(UNITS)}")
         divisor = unit.map(UNITS).astype(float)
 
     amounts = {}
@@ -176,8 +202,9 @@ def validate_ledger(df: pd.DataFrame, name: str = "ledger") -> pd.DataFrame:
             problems.append(f"column '{m}': not a number in {_rows(bad, text[m])}")
         negative = value < 0
         if negative.any():
-            problems.append(f"column '{m}': negative amount in {_rows(negative, text[m])}; "
-                            "fund figures are not below zero")
+            problems.append(
+                f"column '{m}': negative amount in {_rows(negative, text[m])}; fund figures are not below zero"
+            )
         amounts[m] = value / divisor / divisors.get(m, 1)
 
     province = text["province"] if "province" in text else pd.Series("", index=df.index)

@@ -44,7 +44,9 @@ POOLING_LEVELS = {"national": "全国统筹 national pooling", "provincial": "�
 
 MEASURES = ["revenue", "expenditure", "balance"]
 MEASURE_LABELS = {
-    "revenue": "收入 Revenue", "expenditure": "支出 Expenditure", "balance": "年末累计结余 Year-end balance",
+    "revenue": "收入 Revenue",
+    "expenditure": "支出 Expenditure",
+    "balance": "年末累计结余 Year-end balance",
 }
 UNIT_LABEL = "亿元 (100 million yuan)"
 LEDGER_KEY = ["year", "province", "fund", "scheme"]

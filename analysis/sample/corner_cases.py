@@ -83,10 +83,18 @@ def hand_made_cases() -> tuple[list[dict], list[tuple[str, str, str]]]:
     for i, (app, idn, prov, applied, cancelled) in enumerate(rows):
         records.append(
             {
-                "application_id": app, "id_number": idn, "name": SURNAMES[i] + GIVEN[i], "province": prov,
-                "city": "", "applied_on": applied, "cancelled_on": cancelled, "has_second_gen_id": "是",
-                "id_copy": "否" if app == "SQ900000022" else "是", "household_register_copy": "否",
-                "special_category": "", "special_documents": "",
+                "application_id": app,
+                "id_number": idn,
+                "name": SURNAMES[i] + GIVEN[i],
+                "province": prov,
+                "city": "",
+                "applied_on": applied,
+                "cancelled_on": cancelled,
+                "has_second_gen_id": "是",
+                "id_copy": "否" if app == "SQ900000022" else "是",
+                "household_register_copy": "否",
+                "special_category": "",
+                "special_documents": "",
             }
         )
     return records, expected

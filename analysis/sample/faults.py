@@ -125,7 +125,9 @@ def record_faults(rng: np.random.Generator, rows: pd.DataFrame, out: pd.DataFram
     m = at("cancelled before applied")
     out.loc[m, "cancelled_on"] = (applied[m] - pd.Timedelta(days=45)).dt.strftime("%Y-%m-%d").astype("str")
     m = at("unknown province")
-    out.loc[m, "province"] = np.array(["火星", "Atlantis", "99", "广东X"], dtype=object)[rng.integers(0, 4, size=int(m.sum()))]
+    out.loc[m, "province"] = np.array(["火星", "Atlantis", "99", "广东X"], dtype=object)[
+        rng.integers(0, 4, size=int(m.sum()))
+    ]
     out.loc[at("province empty"), "province"] = ""
     out.loc[at("cancelled_on not a date"), "cancelled_on"] = "已注销"
     share = rows["share_with"].to_numpy()

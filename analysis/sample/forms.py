@@ -13,8 +13,11 @@ from .tables import GIVEN, SPECIAL_CATEGORIES, SURNAMES
 def date_text(rng: np.random.Generator, dates: pd.Series) -> pd.Series:
     """Dates in the mixed forms real exports have: 2023-05-01, 2023/5/1, 20230501, 2023年5月1日."""
     d = pd.to_datetime(dates)
-    y, m, day = (d.dt.year.astype("Int64").astype("str"), d.dt.month.astype("Int64").astype("str"),
-                 d.dt.day.astype("Int64").astype("str"))
+    y, m, day = (
+        d.dt.year.astype("Int64").astype("str"),
+        d.dt.month.astype("Int64").astype("str"),
+        d.dt.day.astype("Int64").astype("str"),
+    )
     forms = [
         d.dt.strftime("%Y-%m-%d").astype("str"),
         y + "/" + m + "/" + day,

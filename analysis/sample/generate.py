@@ -65,8 +65,13 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
         pd.MultiIndex.from_arrays([rows["person"][person_level], rows["expect_conflict_step"][person_level]])
     ).to_numpy()
     expected = [
-        pd.DataFrame({"application_id": app_id[person_level], "flag": rows["expect_flag"][person_level],
-                      "conflicts_with": conflict_ids}),
+        pd.DataFrame(
+            {
+                "application_id": app_id[person_level],
+                "flag": rows["expect_flag"][person_level],
+                "conflicts_with": conflict_ids,
+            }
+        ),
         pd.DataFrame({"application_id": out["application_id"][rows["id_fault"].notna()], "flag": "invalid_id"}),
         pd.DataFrame({"application_id": out["application_id"][rows["record_fault"].notna()], "flag": "invalid_record"}),
         pd.DataFrame({"application_id": app_id[rows["document_fault"].notna()], "flag": "incomplete_documents"}),
