@@ -7,7 +7,7 @@ from analysis import cases
 from analysis.load import load_applications
 from analysis.rules import flag_applications
 
-from .test_rules import P1, P2, P3, app
+from .helpers import P1, P2, P3, app
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_case_ids_are_stable_and_pseudonymous(loaded):
     _, flags = loaded
     ids = cases.case_ids(flags)
     assert ids.str.fullmatch(r"C\d{6}").all()
-    assert dict(zip(flags["person_key"], ids)) == {P1: "C000001", P3: "C000002", P2: "C000003"}
+    assert dict(zip(flags["person_key"], ids, strict=True)) == {P1: "C000001", P3: "C000002", P2: "C000003"}
 
 
 def test_by_province_and_origin_destination(loaded):

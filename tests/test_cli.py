@@ -11,8 +11,13 @@ from analysis.__main__ import main
 ROWS = [
     {"application_id": "A", "id_number": "11010519491231002X", "province": "河南", "applied_on": "2020-01-01"},
     {"application_id": "B", "id_number": "11010519491231002X", "province": "广东", "applied_on": "2021-01-01"},
-    {"application_id": "C", "id_number": "110105194912310021", "province": "广东", "applied_on": "2021-01-01",
-     "id_copy": "否"},
+    {
+        "application_id": "C",
+        "id_number": "110105194912310021",
+        "province": "广东",
+        "applied_on": "2021-01-01",
+        "id_copy": "否",
+    },
 ]
 
 
@@ -22,8 +27,11 @@ def test_flag_writes_flags_and_summary(write_records, tmp_path, capsys):
     flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
     for column in ["application_id", "flag", "person_key", "province_code", "conflicts_with", "detail"]:
         assert column in flags.columns
-    assert set(zip(flags["application_id"], flags["flag"])) == {
-        ("B", "cross_province_conflict"), ("C", "invalid_id"), ("C", "incomplete_documents")}
+    assert set(zip(flags["application_id"], flags["flag"], strict=True)) == {
+        ("B", "cross_province_conflict"),
+        ("C", "invalid_id"),
+        ("C", "incomplete_documents"),
+    }
     assert flags.loc[flags["flag"] == "cross_province_conflict", "conflicts_with"].item() == "A"
     assert flags.loc[flags["flag"] == "invalid_id", "person_key"].item() == ""
     assert flags["person_key"].str.contains(r"\*{8}").sum() == 1  # person keys are masked in the csv
@@ -46,8 +54,12 @@ def test_unreadable_input_is_one_line_and_non_zero_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("foo,bar\n1,2\n", encoding="utf-8")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "analysis", "flag", str(bad), "--out", str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "flag", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1
     assert "missing required column(s) application_id, id_number, province, applied_on" in run.stderr
@@ -56,7 +68,11 @@ def test_unreadable_input_is_one_line_and_non_zero_and_writes_nothing(tmp_path):
 
 
 def test_missing_input_file(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "analysis", "flag", str(tmp_path / "none.xlsx"), "--out",
-                          str(tmp_path / "o")], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "flag", str(tmp_path / "none.xlsx"), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 2
     assert run.stderr.strip().endswith("no such file")

@@ -15,13 +15,14 @@ from analysis._fast.sorting import argsort_stable
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
 # Text an analyst's export can hold: separators, quotes, line breaks, a lone CR, CJK, nothing at all.
-cell = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list('ab ,"\n\r\t\'=中文１')), max_size=6))
+cell = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab ,\"\n\r\t'=中文１")), max_size=6))
 
 
 def chunked(values: list, size: int) -> pd.Series:
     """A "str" column in chunks of `size` rows, as a Parquet file with small row groups arrives."""
-    parts = [pa.array(values[i:i + size], pa.large_string()) for i in range(0, len(values), size)] or [
-        pa.array([], pa.large_string())]
+    parts = [pa.array(values[i : i + size], pa.large_string()) for i in range(0, len(values), size)] or [
+        pa.array([], pa.large_string())
+    ]
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts), dtype=arrow.STR))
 
 
@@ -33,9 +34,11 @@ def test_take_byte_checks_and_lengths_agree_with_python(values, size, data):
     taken = arrow.take(series, np.array(positions, dtype=np.int64))
     pd.testing.assert_series_equal(taken, series.iloc[positions])
     assert text.any_byte(series, text.byte_table(b"eE")).tolist() == [
-        v is not None and ("e" in v or "E" in v) for v in values]
+        v is not None and ("e" in v or "E" in v) for v in values
+    ]
     assert text.edge_bytes(series, text.SPACE_AT_EDGE).tolist() == [
-        bool(v) and (v[0] in " \t" or v[-1] in " \t" or not v[0].isascii() or not v[-1].isascii()) for v in values]
+        bool(v) and (v[0] in " \t" or v[-1] in " \t" or not v[0].isascii() or not v[-1].isascii()) for v in values
+    ]
     assert text.byte_lengths(series).tolist() == [-1 if v is None else len(v.encode()) for v in values]
 
 
@@ -91,7 +94,7 @@ def test_body_numbers_are_the_digits_read_as_numbers(bodies):
     matrix = np.array([list(b.encode()) for b in bodies], dtype=np.uint8)
     got = digits.body_numbers(matrix)
     assert got["number"].tolist() == [int(b) for b in bodies]
-    assert got["weighted"].tolist() == [sum(int(c) * w for c, w in zip(b, ids.WEIGHTS)) for b in bodies]
+    assert got["weighted"].tolist() == [sum(int(c) * w for c, w in zip(b, ids.WEIGHTS, strict=True)) for b in bodies]
     assert got["prefix"].tolist() == [int(b[:2]) for b in bodies]
     assert got["year"].tolist() == [int(b[6:10]) for b in bodies]
     assert got["month"].tolist() == [int(b[10:12]) for b in bodies]
@@ -121,11 +124,13 @@ def test_argsort_stable_is_numpys_stable_argsort(top):
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(cell, cell, st.integers(0, 10**12)), max_size=12))
 def test_write_csv_is_pandas_to_csv(tmp_path_factory, rows):
-    frame = pd.DataFrame({
-        "text": pd.Series([r[0] for r in rows], dtype="str"),
-        "more": pd.Series([r[1] for r in rows], dtype="str"),
-        "row": pd.Series([r[2] for r in rows], dtype="int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series([r[0] for r in rows], dtype="str"),
+            "more": pd.Series([r[1] for r in rows], dtype="str"),
+            "row": pd.Series([r[2] for r in rows], dtype="int64"),
+        }
+    )
     folder = tmp_path_factory.mktemp("csv")
     write_csv(frame, folder / "ours.csv")
     frame.to_csv(folder / "pandas.csv", index=False)
@@ -140,8 +145,16 @@ def test_write_csv_of_no_rows_is_the_header(tmp_path):
 
 @pytest.mark.parametrize("size", [1, 3, 1000])
 def test_validate_ids_reads_chunked_columns_like_one_array(size):
-    values = ["11010519491231002X", None, "130503670401001", "１１０１０５１９４９１２３１００２ｘ", "123", "",
-              "110105194912310021", "11010519491231002x"]
+    values = [
+        "11010519491231002X",
+        None,
+        "130503670401001",
+        "１１０１０５１９４９１２３１００２ｘ",
+        "123",
+        "",
+        "110105194912310021",
+        "11010519491231002x",
+    ]
     whole = ids.validate_ids(pd.Series(values, dtype="str"))
     parts = ids.validate_ids(chunked(values, size))
     pd.testing.assert_frame_equal(whole, parts)

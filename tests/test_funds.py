@@ -141,8 +141,15 @@ def test_year_over_year_change_only_on_like_for_like(ledger):
 
 
 def test_year_over_year_never_spans_a_gap():
-    frame = pd.DataFrame({"year": ["2013", "2015"], "fund": ["pension"] * 2, "revenue": ["10", "20"],
-                          "expenditure": ["5", "6"], "balance": ["1", "2"]})
+    frame = pd.DataFrame(
+        {
+            "year": ["2013", "2015"],
+            "fund": ["pension"] * 2,
+            "revenue": ["10", "20"],
+            "expenditure": ["5", "6"],
+            "balance": ["1", "2"],
+        }
+    )
     fb = funds.fund_breakdown(funds.validate_ledger(frame))
     assert fb["yoy_revenue_pct"].isna().all()
 
@@ -162,8 +169,9 @@ def test_group_breakdown_sums_medical_and_maternity(ledger):
 
 
 def test_group_missing_a_member_says_so():
-    frame = pd.DataFrame({"year": ["2008"], "fund": ["medical"], "revenue": ["3"], "expenditure": ["2"],
-                          "balance": ["4"]})
+    frame = pd.DataFrame(
+        {"year": ["2008"], "fund": ["medical"], "revenue": ["3"], "expenditure": ["2"], "balance": ["4"]}
+    )
     row = funds.group_breakdown(funds.validate_ledger(frame)).iloc[0]
     assert not row["complete"] and row["funds_missing"] == "maternity"
 
@@ -185,8 +193,16 @@ def test_province_coverage_names_missing_provinces(ledger):
 
 
 def test_a_missing_figure_stays_missing_in_sums():
-    frame = pd.DataFrame({"year": ["2015"] * 2, "province": ["广东", "江苏"], "fund": ["work_injury"] * 2,
-                          "revenue": ["5", "7"], "expenditure": ["3", "4"], "balance": ["11", ""]})
+    frame = pd.DataFrame(
+        {
+            "year": ["2015"] * 2,
+            "province": ["广东", "江苏"],
+            "fund": ["work_injury"] * 2,
+            "revenue": ["5", "7"],
+            "expenditure": ["3", "4"],
+            "balance": ["11", ""],
+        }
+    )
     fb = funds.fund_breakdown(funds.validate_ledger(frame)).iloc[0]
     assert fb["revenue"] == 12 and math.isnan(fb["balance"])
 
@@ -262,8 +278,10 @@ def test_breakdown_refuses_an_unchecked_frame():
 
 
 def test_gb18030_csv_with_chinese_headers_and_units(tmp_path):
-    body = ("年度,省份,险种,收入（万元）,支出（万元）,年末累计结余（万元）\n"
-            "2015,全国,基本养老保险基金,1000000,500000,\n2015,广东,工伤,20000,10000,30000\n")
+    body = (
+        "年度,省份,险种,收入（万元）,支出（万元）,年末累计结余（万元）\n"
+        "2015,全国,基本养老保险基金,1000000,500000,\n2015,广东,工伤,20000,10000,30000\n"
+    )
     path = _write(tmp_path, body, encoding="gb18030")
     ledger = funds.load_ledger(path)
     assert list(ledger["fund"]) == ["pension", "work_injury"]
@@ -358,7 +376,7 @@ def test_every_source_file_is_in_the_repo_listed_once_and_described():
 
 
 def test_unit_column_converts_to_yi_yuan(tmp_path):
-    body = "year,fund,revenue,expenditure,balance,unit\n2015,pension,10000,5000,,万元\n2015,medical,\"1,200\",3,4,\n"
+    body = 'year,fund,revenue,expenditure,balance,unit\n2015,pension,10000,5000,,万元\n2015,medical,"1,200",3,4,\n'
     ledger = funds.load_ledger(_write(tmp_path, body))
     assert list(ledger["revenue"]) == pytest.approx([1.0, 1200.0])
     body = "year,fund,revenue,expenditure,balance,unit\n2015,pension,1,1,1,千元\n"

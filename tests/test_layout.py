@@ -55,7 +55,7 @@ def layout_paths() -> set[str]:
         if not m or not (m.group(2).endswith("/") or m.group(2).endswith(".py")):
             continue
         depth = len(m.group(1)) // 2
-        stack = stack[:depth] + [m.group(2)]
+        stack = [*stack[:depth], m.group(2)]
         paths.add("".join(stack))
     return paths
 
@@ -81,7 +81,7 @@ def test_no_import_circle_even_through_imports_inside_functions():
 
     def visit(node: str) -> None:
         if node in active:
-            raise AssertionError("import circle: " + " -> ".join([*active[active.index(node):], node]))
+            raise AssertionError("import circle: " + " -> ".join([*active[active.index(node) :], node]))
         if node in done:
             return
         active.append(node)
@@ -106,8 +106,15 @@ def test_speed_code_stays_behind_its_fence():
 
 
 def test_the_repository_refers_to_nothing_outside_it():
-    tracked = [*MODULES, *(ROOT / "tests").glob("*.py"), *(ROOT / "docs").glob("*.md"), *(ROOT / "data").rglob("*.md"),
-               *(ROOT / "notebooks").glob("*.ipynb"), ROOT / "README.md", ROOT / "Makefile"]
+    tracked = [
+        *MODULES,
+        *(ROOT / "tests").glob("*.py"),
+        *(ROOT / "docs").glob("*.md"),
+        *(ROOT / "data").rglob("*.md"),
+        *(ROOT / "notebooks").glob("*.ipynb"),
+        ROOT / "README.md",
+        ROOT / "Makefile",
+    ]
     for path in tracked:
         text = path.read_text(encoding="utf-8")
         if path.name == "test_layout.py":

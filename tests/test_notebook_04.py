@@ -43,8 +43,12 @@ def _text(cell) -> str:
 def _run(tmp_path: Path, ledger: Path, **params) -> nbformat.NotebookNode:
     out = tmp_path / "04-out.ipynb"
     pm.execute_notebook(
-        str(NOTEBOOK), str(out), parameters={"LEDGER": str(ledger), **params},
-        cwd=str(NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False,
+        str(NOTEBOOK),
+        str(out),
+        parameters={"LEDGER": str(ledger), **params},
+        cwd=str(NOTEBOOKS_DIR),
+        kernel_name="python3",
+        progress_bar=False,
     )
     return nbformat.read(out, as_version=4)
 
@@ -71,7 +75,9 @@ def test_imports_the_funds_package_and_calls_only_what_it_offers():
     code = "\n".join(c.source for c in _code_cells(nbformat.read(NOTEBOOK, as_version=4)))
     imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
     assert [line for line in imports if "analysis" in line] == [
-        "from analysis import funds", "from analysis.config import display_path"]
+        "from analysis import funds",
+        "from analysis.config import display_path",
+    ]
     called = set(re.findall(r"\bfunds\.(\w+(?:\.\w+)?)", code))
     assert {"charts.funds_side_by_side", "open_ledger", "fund_breakdown"} <= called
     for dotted in called:

@@ -1,6 +1,7 @@
 """Guards nbval cannot give: notebooks executed top to bottom, with outputs, thin, and free of personal data."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,11 +55,25 @@ def test_thin_and_parameterized(path):
     assert all("def " not in "".join(c["source"]) and "class " not in "".join(c["source"]) for c in code)
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
-    headings = [("".join(c["source"]).splitlines() or [""])[0] for c in cells(path, "markdown")]
-    for section in ["## Overview", "## Inputs", "## Set-up", "## Summary", "## What to do next", "## Sources"]:
-        assert any(h.startswith(section) or section in "".join(h) for h in headings) or any(
-            section in "".join(c["source"]) for c in cells(path, "markdown")
-        ), section
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_sections_follow_the_skeleton(path):
+    """Title, Overview, Inputs, Set-up, the numbered sections 1., 2., ..., Summary, What to do next, Sources."""
+    lines = [line for c in cells(path, "markdown") for line in "".join(c["source"]).splitlines()]
+    assert lines[0].startswith(f"# {path.name[:2]} · "), lines[0]
+    headings = [line for line in lines if line.startswith("## ")]
+    sections = len(headings) - 6
+    assert sections >= 1, headings
+    assert [re.sub(r"^## (\d+)\. \S.*", r"## \1.", h) for h in headings] == [
+        "## Overview",
+        "## Inputs",
+        "## Set-up",
+        *[f"## {i}." for i in range(1, sections + 1)],
+        "## Summary",
+        "## What to do next",
+        "## Sources",
+    ], headings
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

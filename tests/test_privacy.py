@@ -16,8 +16,14 @@ def test_mask_names():
 
 
 def test_mask_frame_masks_id_and_name_columns_only():
-    frame = pd.DataFrame({"id_number": ["11010519491231002X"], "person_key": ["11010519491231002X"],
-                          "name": ["张三"], "province": ["广东"]})
+    frame = pd.DataFrame(
+        {
+            "id_number": ["11010519491231002X"],
+            "person_key": ["11010519491231002X"],
+            "name": ["张三"],
+            "province": ["广东"],
+        }
+    )
     masked = mask_frame(frame)
     assert masked.iloc[0].tolist() == ["110105********002X", "110105********002X", "张*", "广东"]
     assert find_full_ids(masked.to_csv()) == []

@@ -8,8 +8,6 @@ numbers, which proves the scanners find them; with `--mask-workbook` it must not
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import unicodedata
 from pathlib import Path
@@ -18,15 +16,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import cases, config, explore, privacy
-from analysis import validation as views
-from analysis.__main__ import main
-from analysis.load import load_applications
+from analysis import cases, config, explore, privacy, validation
 from analysis.contract import FLAGS
+from analysis.load import load_applications
 from analysis.rules import flag_applications
 from analysis.sample import generate
 
-from .conftest import write
+from .helpers import check_character, run_cli, write
 
 ALLOWED = {"cases.xlsx"}  # the case workbook for caseworkers: full numbers by design
 _CANDIDATE = re.compile(r"[0-9０-９][0-9０-９XxＸｘ \u3000]{13,24}[0-9０-９XxＸｘ]")
@@ -36,16 +32,13 @@ def normalize(text: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).upper()
 
 
-def _check(body: str) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
-
-
 def known_numbers(id_numbers: pd.Series) -> set[str]:
     """The source's ID numbers in every form they could be shown in: normalized, 15-digit and 18-digit forms."""
     known = {normalize(v) for v in id_numbers.dropna().astype(str) if len(normalize(v)) >= 15}
     legacy = {k[:6] + k[8:17] for k in known if len(k) == 18 and k[6:8] == "19" and k[:17].isdigit()}
-    upgraded = {k[:6] + "19" + k[6:] + _check(k[:6] + "19" + k[6:]) for k in known if len(k) == 15 and k.isdigit()}
+    upgraded = {
+        k[:6] + "19" + k[6:] + check_character(k[:6] + "19" + k[6:]) for k in known if len(k) == 15 and k.isdigit()
+    }
     return known | legacy | upgraded
 
 
@@ -61,18 +54,20 @@ def workbook_text(path: Path) -> str:
     return "\n".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None)
 
 
-def quiet(*args) -> int:
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        return main([str(a) for a in args])
-
-
 # ---------------------------------------------------------------- the scanners themselves
 
 
 def test_the_scanner_finds_every_form_of_a_known_number():
     known = known_numbers(pd.Series(["11010519491231002X", "130503670401001", "440106 19800229 1238"]))
-    for shown in ["11010519491231002X", "11010519491231002x", "１１０１０５１９４９１２３１００２Ｘ", "110105 19491231 002X",
-                  "130503670401001", "130503196704010016", "44010619800229 1238"]:
+    for shown in [
+        "11010519491231002X",
+        "11010519491231002x",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "110105 19491231 002X",
+        "130503670401001",
+        "130503196704010016",
+        "44010619800229 1238",
+    ]:
         assert leaks(f"<td>{shown}</td>", known), shown
     for shown in ["110105********002X", "130503*****1001", "C000012", "2023-05-01", "SQ100016153"]:
         assert leaks(f"<td>{shown}</td>", known) == [], shown
@@ -111,7 +106,8 @@ def fresh(tmp_path_factory):
     frame, _ = generate(persons=300, seed=5)
     source = write(frame, tmp / "applications.csv", "csv")
     out = tmp / "report"
-    assert quiet("report", source, "--out", out) == 0
+    code, _, err = run_cli("report", source, "--out", out)
+    assert code == 0, err
     return source, out, known_numbers(frame["id_number"])
 
 
@@ -124,8 +120,14 @@ def test_fresh_report_holds_no_full_id_number_outside_the_case_workbook(fresh):
         text = path.read_bytes().decode("utf-8", errors="replace")
         assert leaks(text, known) == [], path.name
         scanned.append(path.name)
-    assert {"index.html", "flags.csv", "summary.json", "01-load-and-validate.html", "02-duplicate-cards.html",
-            "03-cross-province-conflicts.html"} <= set(scanned)
+    assert {
+        "index.html",
+        "flags.csv",
+        "summary.json",
+        "01-load-and-validate.html",
+        "02-duplicate-cards.html",
+        "03-cross-province-conflicts.html",
+    } <= set(scanned)
 
 
 def test_flags_csv_and_summary_json_are_masked(fresh):
@@ -145,9 +147,11 @@ def test_the_case_workbook_holds_full_numbers_so_the_scanner_is_proven(fresh):
 
 def test_masked_case_workbook_holds_none(fresh, tmp_path):
     source, _, known = fresh
-    assert quiet("flag", source, "--out", tmp_path, "--workbook", tmp_path / "full.xlsx") == 0
+    code, _, err = run_cli("flag", source, "--out", tmp_path, "--workbook", tmp_path / "full.xlsx")
+    assert code == 0, err
     assert leaks(workbook_text(tmp_path / "full.xlsx"), known)
-    assert quiet("flag", source, "--out", tmp_path, "--workbook", tmp_path / "masked.xlsx", "--mask-workbook") == 0
+    code, _, err = run_cli("flag", source, "--out", tmp_path, "--workbook", tmp_path / "masked.xlsx", "--mask-workbook")
+    assert code == 0, err
     text = workbook_text(tmp_path / "masked.xlsx")
     assert leaks(text, known) == []
     assert re.search(r"\d{6}\*{8}[\dX]{4}", text)
@@ -174,15 +178,16 @@ def test_every_display_helper_masks(fresh):
     flags = flag_applications(records, check_documents=report.documents_checked)
     everything = len(records)
     shown = {
-        "views.load_summary": views.load_summary(report, records),
-        "views.flag_overview": views.flag_overview(flags, report),
-        "views.problems_by_reason": views.problems_by_reason(flags, FLAGS),
-        "views.unusable_rows": views.unusable_rows(records, limit=everything),
-        "views.province_counts": views.province_counts(records),
+        "validation.load_summary": validation.load_summary(report, records),
+        "validation.flag_overview": validation.flag_overview(flags, report),
+        "validation.problems_by_reason": validation.problems_by_reason(flags, FLAGS),
+        "validation.unusable_rows": validation.unusable_rows(records, limit=everything),
+        "validation.province_counts": validation.province_counts(records),
         "cases.origin_destination": cases.origin_destination(records, flags),
         "cases.top_flows": cases.top_flows(cases.origin_destination(records, flags)),
-        "explore.case_explorer": explore.case_explorer(records, flags, ["duplicate_card", "cross_province_conflict"],
-                                                       limit=everything),
+        "explore.case_explorer": explore.case_explorer(
+            records, flags, ["duplicate_card", "cross_province_conflict"], limit=everything
+        ),
     }
     for flag in ["duplicate_card", "cross_province_conflict"]:
         shown |= {
@@ -193,7 +198,7 @@ def test_every_display_helper_masks(fresh):
             f"cases.by_province {flag}": cases.by_province(flags, flag),
             f"cases.by_year {flag}": cases.by_year(records, flags, flag),
         }
-    assert len(views.unusable_rows(records, limit=everything)) > 0  # the scan sees real ID text
+    assert len(validation.unusable_rows(records, limit=everything)) > 0  # the scan sees real ID text
     for helper, value in shown.items():
         for text in _texts(value):
             assert leaks(text, known) == [], helper

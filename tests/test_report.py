@@ -14,7 +14,7 @@ from analysis.privacy import find_full_ids
 from analysis.report import REPORT_NOTEBOOKS
 from analysis.sample import generate
 
-from .conftest import write
+from .helpers import write
 
 
 @pytest.fixture(scope="module")
@@ -94,15 +94,27 @@ def test_report_in_a_real_browser(report):
     out, _, _ = report
     problems, remote = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                    "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page()
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
         page.goto((out / "index.html").as_uri())
         assert "Card application checks" in page.title()
-        links = [href for href in page.eval_on_selector_all("a", "els => els.map(e => e.href)") if href.endswith(".html")]
+        hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+        links = [href for href in hrefs if href.endswith(".html")]
         assert len(links) == len(REPORT_NOTEBOOKS)
         for href in links:
             response = page.goto(href)
@@ -119,8 +131,9 @@ def test_report_in_a_real_browser(report):
 
 def test_bad_ledger_is_refused_before_anything_is_written(tmp_path, capsys):
     source = tmp_path / "a.csv"
-    source.write_text("application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n",
-                      encoding="utf-8")
+    source.write_text(
+        "application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n", encoding="utf-8"
+    )
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("year,fund,revenue,expenditure,year_end_balance\n2024,pension,-1,80,300\n", encoding="utf-8")
     assert main(["report", str(source), "--out", str(tmp_path / "out"), "--ledger", str(ledger)]) == 2

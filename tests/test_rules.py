@@ -1,30 +1,22 @@
 """Flags: each situation of the contract built by hand, plus a literal reading of the contract as a reference."""
 
+from collections import Counter
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.load import load_applications
 from analysis.contract import FLAG_COLUMNS
+from analysis.load import load_applications
 from analysis.rules import flag_applications
 
-P1 = "11010519491231002X"
-P1_WIDE = "１１０１０５１９４９１２３１００２ｘ"
-P2_LEGACY, P2 = "130503670401001", "130503196704010016"
-P3 = "110111198012010078"
-
-
-def app(app_id, id_number, province, applied, cancelled="", **more):
-    return {"application_id": app_id, "id_number": id_number, "province": province,
-            "applied_on": applied, "cancelled_on": cancelled, **more}
+from .helpers import P1, P1_WIDE, P2, P2_LEGACY, P3, app, as_set, literal_flags
 
 
 def flags_of(write_records, rows, kind="csv"):
     loaded = load_applications(write_records(rows, kind=kind, chinese=kind != "csv"))
-    flags = flag_applications(loaded.frame, check_documents=loaded.report.documents_checked)
-    return {(r.application_id, r.flag, r.conflicts_with if isinstance(r.conflicts_with, str) else "")
-            for r in flags.itertuples()}
+    return set(as_set(flag_applications(loaded.frame, check_documents=loaded.report.documents_checked)))
 
 
 KINDS = ["csv", "gb18030", "xlsx"]
@@ -173,26 +165,20 @@ def test_flag_table_shape_and_detail(write_records):
     assert docs["detail"] == "no copy of the ID card"
 
 
-# ------------------------------------------------------------------ reference implementation
+# ------------------------------------------------------------------ the literal reading as a reference
+
+KEY_OF = {P1: P1, P1_WIDE: P1, P2: P2, P2_LEGACY: P2, P3: P3}  # each form of a number and its person key
 
 
-def reference_flags(frame: pd.DataFrame) -> set:
-    """The contract read literally: a loop over every pair of one person's usable applications."""
-    usable = frame[frame["record_problem"].isna() & frame["id_problem"].isna()]
-    out = set()
-    for _, apps in usable.groupby("person_key"):
-        apps = apps.sort_values(["applied_on", "application_id"])
-        items = list(apps.itertuples())
-        for j, b in enumerate(items):
-            live = [a for a in items[:j]
-                    if a.applied_on <= b.applied_on and (pd.isna(a.cancelled_on) or b.applied_on < a.cancelled_on)]
-            other = [a for a in live if a.province_code != b.province_code]
-            same = [a for a in live if a.province_code == b.province_code]
-            if other:
-                out.add((b.application_id, "cross_province_conflict", other[0].application_id))
-            elif same:
-                out.add((b.application_id, "duplicate_card", same[0].application_id))
-    return out
+def plain(row: dict) -> dict:
+    """A row of this test as `literal_flags` takes it: every number valid, every province a code, ISO dates."""
+    return {
+        "application_id": row["application_id"],
+        "person_key": KEY_OF[row["id_number"]],
+        "province_code": row["province"],
+        "applied_on": row["applied_on"],
+        "cancelled_on": row["cancelled_on"],
+    }
 
 
 people = st.sampled_from([P1, P2, P3, P2_LEGACY, P1_WIDE])
@@ -215,12 +201,19 @@ def test_vectorized_rules_agree_with_the_literal_reading(tmp_path_factory, apps)
         rows.append(app(f"X{(i * 7) % 12:02d}-{i}", person, prov, applied.strftime("%Y-%m-%d"), cancelled))
     path = tmp_path_factory.mktemp("h") / "a.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    frame = load_applications(path).frame
-    flags = flag_applications(frame, check_documents=False)
-    got = {(r.application_id, r.flag, r.conflicts_with) for r in flags.itertuples()}
-    assert got == reference_flags(frame)
+    flags = flag_applications(load_applications(path).frame, check_documents=False)
+    got = Counter(
+        zip(
+            flags["row"].tolist(),
+            flags["application_id"],
+            flags["flag"],
+            flags["conflicts_with"].fillna(""),
+            strict=True,
+        )
+    )
+    assert got == literal_flags([plain(r) for r in rows], check_documents=False)
     # the order of rows in the file does not matter
     shuffled = path.with_name("b.csv")
     pd.DataFrame(rows).iloc[::-1].to_csv(shuffled, index=False)
     again = flag_applications(load_applications(shuffled).frame, check_documents=False)
-    assert {(r.application_id, r.flag, r.conflicts_with) for r in again.itertuples()} == got
+    assert as_set(again) == as_set(flags)

@@ -5,14 +5,14 @@ import zipfile
 import openpyxl
 import pytest
 
-from analysis.load import load_applications
 from analysis.contract import FLAGS
+from analysis.load import load_applications
 from analysis.rules import flag_applications
 from analysis.workbook import write_workbook
 
-from .test_rules import P1, P3, app
+from .helpers import P1, P3, app
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"click\")", "+1+2", "-3", "@SUM(A1)"]
+HOSTILE = ['=HYPERLINK("http://x","click")', "+1+2", "-3", "@SUM(A1)"]
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_sheets_and_layout(workbook):
         assert ws.auto_filter.ref.startswith("A1:")
     cross = wb["cross_province_conflict"]
     header = [c.value for c in cross[1]]
-    row = dict(zip(header, [c.value for c in cross[2]]))
+    row = dict(zip(header, [c.value for c in cross[2]], strict=True))
     assert row["application_id"] == "B" and row["conflicts_with"] == "A"
     assert row["id_number"] == P1 and cross.cell(2, header.index("id_number") + 1).data_type == "s"
     assert row["applied_on"].strftime("%Y-%m-%d") == "2020-03-01"

@@ -1,12 +1,11 @@
-"""Loading: encodings, formats, header aliases, types, and one-line errors."""
+"""Loading (analysis.load and the read, values, normalize and batches stages under it): encodings, formats,
+header aliases, types, and one-line errors."""
 
 import datetime as dt
 
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from analysis.contract import LoadError
 from analysis.load import load_applications
@@ -14,8 +13,14 @@ from analysis.values import parse_booleans, parse_dates
 
 ROWS = [
     {"application_id": "A1", "id_number": "11010519491231002X", "province": "广东", "applied_on": "2023-05-01"},
-    {"application_id": "A2", "id_number": "130503670401001", "province": "Shaanxi", "applied_on": "2023/5/1",
-     "cancelled_on": "2024年1月2日", "name": "李四"},
+    {
+        "application_id": "A2",
+        "id_number": "130503670401001",
+        "province": "Shaanxi",
+        "applied_on": "2023/5/1",
+        "cancelled_on": "2024年1月2日",
+        "name": "李四",
+    },
     {"application_id": "A3", "id_number": "110105194912310021", "province": "火星", "applied_on": "20230501"},
 ]
 
@@ -82,8 +87,8 @@ def test_missing_required_column_names_it_and_the_headers_found(tmp_path):
 
 def test_two_columns_for_one_field_is_an_error(tmp_path):
     path = tmp_path / "a.csv"
-    pd.DataFrame([["A1", "x", "y", "44", "2023-05-01"]],
-                 columns=["application_id", "身份证号码", "社会保障号码", "province", "applied_on"]).to_csv(path, index=False)
+    columns = ["application_id", "身份证号码", "社会保障号码", "province", "applied_on"]
+    pd.DataFrame([["A1", "x", "y", "44", "2023-05-01"]], columns=columns).to_csv(path, index=False)
     with pytest.raises(LoadError, match="both mean id_number"):
         load_applications(path)
 
@@ -114,8 +119,20 @@ def test_missing_file(tmp_path):
 
 
 def test_dates_in_every_listed_form():
-    values = pd.Series(["2023-05-01", "2023/5/1", "20230501", "2023年5月1日", "2023-05-01 00:00:00",
-                        "", "2023-02-30", "下周", "5/1/2023"], dtype="str")
+    values = pd.Series(
+        [
+            "2023-05-01",
+            "2023/5/1",
+            "20230501",
+            "2023年5月1日",
+            "2023-05-01 00:00:00",
+            "",
+            "2023-02-30",
+            "下周",
+            "5/1/2023",
+        ],
+        dtype="str",
+    )
     dates, bad = parse_dates(values)
     assert dates.iloc[:5].dt.strftime("%Y-%m-%d").tolist() == ["2023-05-01"] * 5
     assert dates.iloc[5:].isna().all()
@@ -159,8 +176,14 @@ def test_scientific_notation_in_a_csv_is_an_invalid_id_never_a_guess(write_recor
 
 
 def test_float_id_column_in_parquet_is_invalid(tmp_path):
-    pd.DataFrame({"application_id": ["A1"], "id_number": [1.1010519491231002e17], "province": ["44"],
-                  "applied_on": ["2023-05-01"]}).to_parquet(tmp_path / "a.parquet")
+    pd.DataFrame(
+        {
+            "application_id": ["A1"],
+            "id_number": [1.1010519491231002e17],
+            "province": ["44"],
+            "applied_on": ["2023-05-01"],
+        }
+    ).to_parquet(tmp_path / "a.parquet")
     f = load_applications(tmp_path / "a.parquet").frame
     assert "decimal number" in f["id_problem"].iloc[0]
 
@@ -210,8 +233,9 @@ def test_shared_application_id_marks_every_row(write_records):
 
 def test_rows_read_counts_every_data_row_even_empty_ones(tmp_path):
     path = tmp_path / "a.csv"
-    path.write_text("application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n,,,\n",
-                    encoding="utf-8")
+    path.write_text(
+        "application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n,,,\n", encoding="utf-8"
+    )
     loaded = load_applications(path)
     assert loaded.report.rows_read == 2
     assert loaded.frame["record_problem"].iloc[1].startswith("application_id is empty")
@@ -221,7 +245,7 @@ def test_rows_read_counts_every_data_row_even_empty_ones(tmp_path):
 def test_normalized_frame_meets_its_schema(write_records, kind):
     from analysis.contract import normalized_schema
 
-    rows = ROWS + [{**ROWS[0], "application_id": "A9", "applied_on": "", "id_number": "1.10105E+17"}]
+    rows = [*ROWS, {**ROWS[0], "application_id": "A9", "applied_on": "", "id_number": "1.10105E+17"}]
     frame = load_applications(write_records(rows, kind=kind, chinese=kind != "csv")).frame
     normalized_schema().validate(frame, lazy=True)
 

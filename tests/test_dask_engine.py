@@ -10,11 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.engines import dask as distributed
 from analysis.__main__ import main
-from analysis.engines.dask import ClusterError, flag_with_dask
 from analysis.contract import LoadError
+from analysis.engines import dask as dask_engine
+from analysis.engines.dask import ClusterError, flag_with_dask
 from analysis.sample import CHINESE_HEADERS, generate
+
+from .helpers import as_set
 
 KEYS = ["application_id", "flag", "conflicts_with", "row", "province_code", "detail"]
 
@@ -22,7 +24,7 @@ KEYS = ["application_id", "flag", "conflicts_with", "row", "province_code", "det
 @pytest.fixture(scope="module")
 def scheduler():
     """Address of a LocalCluster started as flag_with_dask starts one (2 workers, 1 thread each)."""
-    with distributed._connect(None) as client:
+    with dask_engine._connect(None) as client:
         assert len(client.scheduler_info()["workers"]) == 2
         yield client.scheduler.address
 
@@ -33,7 +35,7 @@ def applications(tmp_path_factory) -> tuple[pd.DataFrame, str]:
     frame, _ = generate(persons=3000, seed=20261205)
     unique = frame.index[~frame["application_id"].duplicated(keep=False)]
     first, second, last = unique[0], unique[1], unique[-1]
-    shared = frame.at[first, "application_id"]
+    shared = frame.loc[first, "application_id"]
     frame.loc[[second, last], "application_id"] = shared
     frame.loc[last, "applied_on"] = ""
     return frame, shared
@@ -49,10 +51,6 @@ def read_outputs(out: Path) -> tuple[pd.DataFrame, dict]:
     return flags, json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
-def as_set(flags: pd.DataFrame) -> set[tuple]:
-    return set(flags[KEYS].itertuples(index=False, name=None))
-
-
 def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path, monkeypatch, capsys):
     frame, shared = applications
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -65,22 +63,24 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
     expected, expected_summary = pandas_flag(single, tmp_path / "pandas")
     capsys.readouterr()
 
-    monkeypatch.setattr(distributed, "FLAGS_PER_PART", 25)
+    monkeypatch.setattr(dask_engine, "FLAGS_PER_PART", 25)
     result = flag_with_dask(parts, tmp_path / "dask", scheduler=scheduler, partitions=3, progress=True)
     captured = capsys.readouterr()
     flags, summary = read_outputs(tmp_path / "dask")
 
-    assert as_set(flags) == as_set(expected)
+    assert as_set(flags, KEYS) == as_set(expected, KEYS)
     assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
     assert result == summary
     assert {k: v for k, v in summary.items() if k != "source"} == {
-        k: v for k, v in expected_summary.items() if k != "source"}
+        k: v for k, v in expected_summary.items() if k != "source"
+    }
     assert summary["rows_read"] == len(frame) and summary["duplicate_card"] > 0
 
     # The shared id spans partitions: all three rows carry the file-wide count, reasons in the pandas order.
     details = flags.loc[(flags["application_id"] == shared) & (flags["flag"] == "invalid_record"), "detail"]
     assert sorted(details) == [f"application_id '{shared}' is used by 3 rows"] * 2 + [
-        f"application_id '{shared}' is used by 3 rows; applied_on is empty"]
+        f"application_id '{shared}' is used by 3 rows; applied_on is empty"
+    ]
 
     # Parts are row ranges: read in name order they are flags.csv.
     part_files = sorted((tmp_path / "dask" / "flags").glob("part-*.parquet"))
@@ -98,21 +98,27 @@ def test_gb18030_csv_in_blocks_gives_the_pandas_results(scheduler, applications,
     path = tmp_path / "申请.csv"
     frame.rename(columns=CHINESE_HEADERS).to_csv(path, index=False, encoding="gb18030")
     expected, expected_summary = pandas_flag(path, tmp_path / "pandas")
-    monkeypatch.setattr(distributed, "CSV_BLOCKSIZE", 40_000)  # several partitions from one file
+    monkeypatch.setattr(dask_engine, "CSV_BLOCKSIZE", 40_000)  # several partitions from one file
 
     flag_with_dask(path, tmp_path / "dask", scheduler=scheduler)
     flags, summary = read_outputs(tmp_path / "dask")
 
     assert path.stat().st_size > 4 * 40_000
-    assert as_set(flags) == as_set(expected)
+    assert as_set(flags, KEYS) == as_set(expected, KEYS)
     assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
     assert summary == expected_summary
     assert summary["encoding"] == "gb18030" and summary["format"] == "csv"
 
 
 def test_clean_file_writes_headers_only_and_overwrites_old_parts(scheduler, tmp_path):
-    rows = pd.DataFrame({"application_id": ["A", "B"], "id_number": ["11010519491231002X", "110111198012010078"],
-                         "province": ["北京", "Beijing"], "applied_on": ["2020-01-01", "2021-01-01"]})
+    rows = pd.DataFrame(
+        {
+            "application_id": ["A", "B"],
+            "id_number": ["11010519491231002X", "110111198012010078"],
+            "province": ["北京", "Beijing"],
+            "applied_on": ["2020-01-01", "2021-01-01"],
+        }
+    )
     path = tmp_path / "clean.parquet"
     rows.to_parquet(path, index=False)
     out = tmp_path / "dask"
@@ -137,11 +143,14 @@ def test_missing_column_is_a_one_line_error_before_any_cluster_or_output(tmp_pat
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name, message", [
-    ("a.xlsx", "read by the pandas engine only"),
-    ("none.parquet", "no such file or folder"),
-    ("empty", "holds no .parquet files"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("a.xlsx", "read by the pandas engine only"),
+        ("none.parquet", "no such file or folder"),
+        ("empty", "holds no .parquet files"),
+    ],
+)
 def test_inputs_the_dask_engine_does_not_read(tmp_path, name, message):
     path = tmp_path / name
     if name == "a.xlsx":
@@ -157,8 +166,9 @@ def test_unreachable_scheduler_is_a_one_line_error(applications, tmp_path, monke
     frame, _ = applications
     path = tmp_path / "a.parquet"
     frame.head(50).to_parquet(path, index=False)
-    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", "1s")
-    with pytest.raises(ClusterError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9 .*--scheduler") as err:
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "1s")
+    message = r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9 .*--scheduler"
+    with pytest.raises(ClusterError, match=message) as err:
         flag_with_dask(path, tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert "\n" not in str(err.value)
     assert isinstance(err.value, LoadError)  # the command line prints it as one line and exits 2
@@ -173,5 +183,18 @@ def test_cli_engine_dask_on_an_existing_cluster(scheduler, applications, tmp_pat
     assert main(["flag", str(source), "--out", str(tmp_path / "p")]) == 0
     assert main(["flag", str(source), "--out", str(tmp_path / "d"), "--scheduler", address]) == 0
     assert (tmp_path / "p" / "flags.csv").read_bytes() == (tmp_path / "d" / "flags.csv").read_bytes()
-    assert main(["flag", str(source), "--out", str(tmp_path / "w"), "--engine", "dask", "--workbook",
-                 str(tmp_path / "w.xlsx")]) == 2
+    assert (
+        main(
+            [
+                "flag",
+                str(source),
+                "--out",
+                str(tmp_path / "w"),
+                "--engine",
+                "dask",
+                "--workbook",
+                str(tmp_path / "w.xlsx"),
+            ]
+        )
+        == 2
+    )
