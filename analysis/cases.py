@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import privacy, provinces
+from . import labels, privacy, provinces
 from ._fast.arrow import as_str
 from .contract import PERSON_FLAGS
 
@@ -40,18 +40,21 @@ def case_ids(flags: pd.DataFrame) -> pd.Series:
 
 
 def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = None) -> pd.DataFrame:
-    """Every usable application of the persons with a `flag` (any flag when None: every case), with its flags."""
+    """The applications of the persons with a `flag`, with their person-level flags: the usable ones for one
+    flag (their timelines), every one for None (every case: a person with any flagged application)."""
     wanted = flags[flags["flag"] == flag] if flag else flags
     keys = wanted["person_key"].dropna().unique()
-    usable = records["record_problem"].isna() & records["id_problem"].isna()
+    chosen = records["person_key"].isin(keys)
+    if flag:
+        chosen &= records["record_problem"].isna() & records["id_problem"].isna()
     apps = records.loc[
-        usable & records["person_key"].isin(keys),
+        chosen,
         ["row", "application_id", "person_key", "name", "province_code", "applied_on", "cancelled_on"],
     ]
     person_flags = flags[flags["flag"].isin(PERSON_FLAGS)]
     joined = person_flags.groupby("row").agg(flags=("flag", "first"), conflicts_with=("conflicts_with", "first"))
     apps = apps.join(joined, on="row")
-    apps["province"] = apps["province_code"].map(provinces.SHORT_NAME)
+    apps["province"] = apps["province_code"].map(provinces.SHORT_NAME).fillna("—")
     return apps.sort_values(["person_key", "applied_on", "application_id"]).reset_index(drop=True)
 
 
@@ -73,8 +76,9 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
         )
     ids = case_ids(flags)
     lookup = dict(zip(flags["person_key"], ids, strict=True))
-    live = apps["cancelled_on"].isna()
-    grouped = apps.assign(live=live, flagged=apps["flags"].notna()).groupby("person_key", sort=True)
+    wanted = flags[flags["flag"] == flag] if flag else flags
+    live = apps["cancelled_on"].isna() | (apps["cancelled_on"] > export_date(records))
+    grouped = apps.assign(live=live, flagged=apps["row"].isin(wanted["row"])).groupby("person_key", sort=True)
     table = grouped.agg(
         applications=("application_id", "size"),
         flagged=("flagged", "sum"),
@@ -88,25 +92,25 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
 
 
 def masked_cases(table: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
-    """The case table as a notebook shows it: person keys masked, dates as text."""
+    """The case table as a notebook shows it: person keys masked, dates as text, Chinese-first headers."""
     shown = privacy.mask_frame(table.head(limit))
     for column in ["first_applied", "last_applied"]:
-        shown[column] = shown[column].dt.strftime("%Y-%m-%d")
-    return shown.set_index("case_id")
+        shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("")
+    return labels.with_labels(shown.set_index("case_id"))
 
 
 def overview(flags: pd.DataFrame, flag: str, rows_read: int) -> pd.DataFrame:
     """Flagged applications, cases (persons) and their share of all rows, for one flag."""
     chosen = flags[flags["flag"] == flag]
     rows = [
-        ("applications read", rows_read),
-        (f"applications flagged {flag}", len(chosen)),
-        ("cases (persons)", int(chosen["person_key"].nunique())),
+        ("读取的申请 applications read", rows_read),
+        (f"{labels.FLAG_ZH[flag]}的申请 applications flagged {flag}", len(chosen)),
+        ("案件（人） cases (persons)", int(chosen["person_key"].nunique())),
     ]
     table = pd.DataFrame(rows, columns=["", "count"]).set_index("")
-    table["share of applications"] = (table["count"] / max(rows_read, 1)).map("{:.2%}".format)
+    table["share"] = (table["count"] / max(rows_read, 1)).map("{:.2%}".format)
     table.iloc[0, 1] = ""
-    return table
+    return table.rename(columns={"count": "数量 count", "share": "占申请的比例 share of applications"})
 
 
 def by_province(flags: pd.DataFrame, flag: str) -> pd.DataFrame:
@@ -154,7 +158,9 @@ def top_flows(matrix: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     flows = flows[flows["conflicts"] > 0].sort_values(
         ["conflicts", "origin", "destination"], ascending=[False, True, True]
     )
-    return flows.head(limit).reset_index(drop=True)
+    flows = flows.head(limit).reset_index(drop=True)
+    flows.index = pd.RangeIndex(1, len(flows) + 1, name="排名 rank")
+    return labels.with_labels(flows)
 
 
 def example_timelines(records: pd.DataFrame, flags: pd.DataFrame, flag: str, persons: int = 6) -> pd.DataFrame:
@@ -173,9 +179,10 @@ def example_timelines(records: pd.DataFrame, flags: pd.DataFrame, flag: str, per
     return out.drop(columns=["person_key", "name"]).reset_index(drop=True)
 
 
-def last_date(records: pd.DataFrame) -> pd.Timestamp:
-    """The last date the data speaks of (applications and cancellations): where live cards end in charts."""
-    return max(records["applied_on"].max(), records["cancelled_on"].max())
+def export_date(records: pd.DataFrame) -> pd.Timestamp:
+    """The date of the export: its latest application. A card cancelled later is live at it (a scheduled
+    cancellation); live cards end here in charts."""
+    return records["applied_on"].max()
 
 
 def headline(records: pd.DataFrame, flags: pd.DataFrame, flag: str) -> pd.DataFrame:
@@ -184,16 +191,19 @@ def headline(records: pd.DataFrame, flags: pd.DataFrame, flag: str) -> pd.DataFr
     where = by_province(flags, flag)
     when = by_year(records, flags, flag)
     rows = [
-        ("cases (persons)", f"{len(table):,}"),
-        ("flagged applications", f"{int((flags['flag'] == flag).sum()):,}"),
-        ("cases with two or more cards live now", f"{int((table['live_cards'] >= 2).sum()):,}"),
+        ("案件（人） cases (persons)", f"{len(table):,}"),
+        ("有问题的申请 flagged applications", f"{int((flags['flag'] == flag).sum()):,}"),
         (
-            "province with most cases",
+            "导出日仍持两张及以上有效卡的案件 cases with two or more cards live now",
+            f"{int((table['live_cards'] >= 2).sum()):,}",
+        ),
+        (
+            "案件最多的省份 province with most cases",
             f"{where['province'].iloc[0]} ({int(where['cases'].iloc[0]):,})" if len(where) else "—",
         ),
         (
-            "year with most flagged applications",
+            "问题申请最多的年份 year with most flagged applications",
             f"{when['flagged'].idxmax()} ({int(when['flagged'].max()):,})" if when["flagged"].any() else "—",
         ),
     ]
-    return pd.DataFrame(rows, columns=["", "value"]).set_index("")
+    return pd.DataFrame(rows, columns=["", "数值 value"]).set_index("")

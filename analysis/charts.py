@@ -117,7 +117,8 @@ def origin_destination_heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
 
 
 def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.Figure:
-    """One lane per application, grouped by person: each card from applied_on to cancelled_on (or `as_of`)."""
+    """One lane per application, grouped by person: each card from applied_on to cancelled_on, or to `as_of` (the
+    export's date) while it is live then, a scheduled cancellation included."""
     use_cjk_style()
     if apps.empty:
         return _nothing(title)
@@ -126,11 +127,12 @@ def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.F
     labels = []
     previous = None
     for y, app in enumerate(apps.itertuples()):  # a handful of example applications, not all rows
-        end = app.cancelled_on if pd.notna(app.cancelled_on) else as_of
+        cancelled = pd.notna(app.cancelled_on) and app.cancelled_on <= as_of
+        end = app.cancelled_on if cancelled else as_of
         ax.plot(
             [app.applied_on, end], [y, y], color=colors.get(app.flags, "#3b6ea5"), linewidth=8, solid_capstyle="butt"
         )
-        if pd.notna(app.cancelled_on):
+        if cancelled:
             ax.plot([end], [y], marker="x", color="black", markersize=6)
         if app.person != previous and y:
             ax.axhline(y - 0.5, color="grey", linewidth=0.6)
@@ -139,11 +141,15 @@ def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.F
     ax.set_yticks(range(len(apps)), labels, fontsize=8)
     ax.set_ylim(len(apps) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("日期 date (bar: card live from application to cancellation ×, or to the data's last date)")
+    ax.axvline(as_of, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlabel(
+        "日期 date（条：从申领到注销 ×，仍有效的到导出日期 - - ）bar: from application to cancellation ×, "
+        "or to the export's date - - while live"
+    )
     handles = [plt.Line2D([], [], color=c, linewidth=6) for c in ["#3b6ea5", *colors.values()]]
     ax.legend(
         handles,
-        ["no flag 无标记", "duplicate card 重复持卡", "cross-province conflict 跨省冲突"],
+        ["无标记 no flag", "重复持卡 duplicate card", "跨省冲突 cross-province conflict"],
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
         fontsize=8,

@@ -58,7 +58,7 @@ def case_explorer(records: pd.DataFrame, flags: pd.DataFrame, flag_names: list[s
     """Widgets: province, flag and date filters over the case list, and a chosen case's card lifetimes."""
     flagged = flagged_applications(records, flags, flag_names)
     table = cases.case_table(records, flags)
-    as_of = cases.last_date(records)
+    as_of = cases.export_date(records)
     timelines = cases.example_timelines(records, flags, None, persons=len(table))
     codes = sorted(flagged["province_code"].dropna().unique())
     province = widgets.Dropdown(

@@ -42,8 +42,10 @@ def font_style(pages: list[str]) -> str:
     data = base64.b64encode(subset_font("".join(wide))).decode("ascii")
     return (
         f'<style>@font-face{{font-family:"{FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");}}'
-        f"body,table,.jp-RenderedHTMLCommon,.jp-OutputArea-output{{font-family:var(--jp-content-font-family,"
-        f'system-ui),"{FAMILY}",sans-serif;}}</style>'
+        # The subset first: it holds only Chinese characters, so Latin text falls through to the page's fonts;
+        # listed after a system font, Chromium drew some Chinese characters as empty boxes.
+        f'body,body *:not(code):not(pre):not(kbd){{font-family:"{FAMILY}",var(--jp-content-font-family,'
+        f"system-ui),sans-serif;}}</style>"
     )
 
 

@@ -1,33 +1,51 @@
-"""The main job: flag a file, run the notebooks on it with papermill, render code-free HTML reports."""
+"""The main job: flag a file, run the notebooks on it with papermill, render code-free HTML pages around an
+index, and write the workbooks."""
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
+import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
-from tqdm.auto import tqdm
+import nbformat
+import pandas as pd
+import papermill
+from nbconvert import HTMLExporter
+from traitlets.config import Config
 
-from . import config, fonts
-from .contract import FLAGS, LoadError
+from . import config, fonts, report_pages
+from .contract import LoadError
 from .export import write_outputs
+from .funds import LedgerError, load_ledger
 from .load import load_applications
 from .rules import flag_loaded
 from .workbook import write_workbook
 
 WORKBOOK = "cases.xlsx"
+MASKED_WORKBOOK = "cases-masked.xlsx"
+HEADLINE = "headline.xlsx"
+FILES = [
+    (
+        WORKBOOK,
+        (
+            "案件工作簿，含<b>完整证件号码和姓名</b>，仅供经办人员 the case workbook with <b>full ID numbers and "
+            "names</b>: for caseworkers only, never forwarded"
+        ),
+    ),
+    (MASKED_WORKBOOK, "脱敏的案件工作簿，可转发 the same workbook masked, to forward"),
+    (HEADLINE, "按省份、按年份的问题数 flags by province and by year, for reporting upwards"),
+    ("flags.csv", "每条申请每类问题一行（人员编号已脱敏） one row per application and flag, person keys masked"),
+    ("summary.json", "汇总数字 the counts, for scripts"),
+]
 REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts", "04-article-64-funds"]
 FUNDS_NOTEBOOK = "04-article-64-funds"
 
 
-def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
-    """Execute notebooks/NAME.ipynb with papermill (working directory notebooks/) into out_dir; return its HTML."""
-    import nbformat  # the notebook stack takes seconds to import: only when a report is made
-    import papermill
-    from nbconvert import HTMLExporter
-
+def run_notebook(name: str, out_dir: Path, parameters: dict) -> nbformat.NotebookNode:
+    """Execute notebooks/NAME.ipynb with papermill (working directory notebooks/) into out_dir; return it."""
     executed = out_dir / f"{name}.ipynb"
     papermill.execute_notebook(
         str(config.NOTEBOOKS_DIR / f"{name}.ipynb"),
@@ -37,7 +55,14 @@ def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
         kernel_name="python3",
         progress_bar=False,
         log_output=False,
+        # Kernel and client on one machine, encrypted: ipykernel otherwise warns of plain-text TCP on every start.
+        config=Config({"KernelManager": {"transport_encryption": "auto"}}),
     )
+    return nbformat.read(executed, as_version=4)
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    """A notebook as a code-free, self-contained HTML page (no empty sections)."""
     exporter = HTMLExporter(
         template_name="offline",
         extra_template_basedirs=[str(Path(__file__).parent / "templates")],
@@ -45,67 +70,66 @@ def run_notebook(name: str, out_dir: Path, parameters: dict) -> str:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    body, _ = exporter.from_notebook_node(report_pages.drop_empty_sections(nb))
     return body
 
 
-def _index_page(summary: dict, pages: list[Path]) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{summary[k]:,}</td></tr>"
-        for k in ["rows_read", "rows_unusable", "rows_clean", *FLAGS, "cases"]
-    )
-    links = "".join(f'<li><a href="{p.name}">{html.escape(p.stem)}</a></li>' for p in pages)
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>Card application checks</title>
-<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto}}
-td{{padding:.2em 1em}}td+td{{text-align:right}}</style>
-</head><body>
-<h1>Card application checks 社保卡申领核查</h1>
-<p>Source: {html.escape(summary["source"])} ({html.escape(summary["format"])}).
-ID numbers in these pages are masked.</p>
-<table>{rows}</table>
-<h2>Reports</h2><ul>{links}
-<li><a href="flags.csv">flags.csv</a> (one row per application and flag; person keys masked)</li>
-<li><a href="summary.json">summary.json</a></li>
-<li><a href="{WORKBOOK}">{WORKBOOK}</a>: the case workbook for caseworkers. It holds <b>full ID numbers and names</b>:
-do not forward it or attach it to reports.</li></ul>
-</body></html>
-"""
+def _step(text: str, show: bool) -> None:
+    """One progress line on stderr (for a person at a terminal; quiet otherwise)."""
+    if show:
+        print(text, file=sys.stderr, flush=True)
 
 
-def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path | None = None) -> Path:
+def build_report(
+    input_path: str | Path, out_dir: str | Path, ledger: str | Path | None = None, progress: bool | None = None
+) -> Path:
     """Flag the input and render every report notebook on it into out_dir; return index.html.
 
     Everything is written into a staging folder first and moved into out_dir only when all of it
-    succeeded, so a failure leaves no half-written report.
+    succeeded, so a failure leaves no half-written report. `progress`: a line per step on stderr
+    (default: when stderr is a terminal).
     """
+    show = sys.stderr.isatty() if progress is None else progress
     source = config.resolve_input(input_path)
+    _step(f"读取 reading {source.name} …", show)
     loaded = load_applications(source)  # fails fast, before anything is written
     ledger_path = None
     if ledger is not None:
-        from .funds import LedgerError, load_ledger  # pandera, for the ledger: only when a ledger is given
-
         ledger_path = config.resolve_input(ledger)
         try:
             load_ledger(ledger_path)  # a bad ledger is refused before anything is written
         except LedgerError as exc:
             raise LoadError(str(exc)) from None
+    _step(f"检查 flagging {loaded.report.rows_read:,} rows …", show)
     flags = flag_loaded(loaded)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
     try:
         summary = write_outputs(stage, loaded.report, flags)
+        _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
         write_workbook(stage / WORKBOOK, loaded.frame, flags)
-        bodies = {}
-        for name in tqdm(REPORT_NOTEBOOKS, desc="notebooks", unit="nb", disable=None):
+        write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, masked=True)
+        with pd.ExcelWriter(stage / HEADLINE) as book:
+            for sheet, table in report_pages.headline_tables(loaded.frame, flags).items():
+                table.to_excel(book, sheet_name=sheet)
+        notebooks = {}
+        for i, name in enumerate(REPORT_NOTEBOOKS, start=1):
+            _step(f"笔记本 notebook {i}/{len(REPORT_NOTEBOOKS)}: {name} …", show)
             parameters = (
                 {"LEDGER": str(ledger_path.resolve()) if ledger_path else None}
                 if name == FUNDS_NOTEBOOK
                 else {"INPUT": str(source.resolve())}
             )
-            bodies[f"{name}.html"] = run_notebook(name, stage, parameters)
-        bodies["index.html"] = _index_page(summary, [Path(n) for n in bodies])
+            notebooks[f"{name}.html"] = run_notebook(name, stage, parameters)
+        pages = [(file, report_pages.notebook_title(nb)) for file, nb in notebooks.items()]
+        bodies = {
+            file: report_pages.with_navigation(render(nb), title, report_pages.navigation(pages, file))
+            for (file, title), nb in zip(pages, notebooks.values(), strict=True)
+        }
+        applied = loaded.frame["applied_on"].dropna()
+        period = (f"{applied.min():%Y-%m-%d}", f"{applied.max():%Y-%m-%d}") if len(applied) else ("—", "—")
+        bodies["index.html"] = report_pages.index_page(summary, pages, FILES, period, f"{date.today():%Y-%m-%d}")
         style = fonts.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
         for page, body in bodies.items():
             (stage / page).write_text(fonts.embed(body, style), encoding="utf-8")
@@ -114,4 +138,5 @@ def build_report(input_path: str | Path, out_dir: str | Path, ledger: str | Path
             os.replace(item, out_dir / item.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    _step(f"完成 done: {out_dir / 'index.html'}", show)
     return out_dir / "index.html"

@@ -1,33 +1,50 @@
-"""Tables of notebook 01: what was read, which rows are unusable and why, applications per province, flags at a
-glance. Small, labelled, and masked (no full ID numbers or names)."""
+"""Tables of notebook 01: what was read, which rows are unusable and why, the documents, applications per
+province, flags at a glance. Chinese first, small, and masked (no full ID numbers or names)."""
 
 from __future__ import annotations
 
 import pandas as pd
+from IPython.display import Markdown
 
-from . import privacy, provinces
+from . import config, labels, privacy, provinces
 from .contract import FLAGS, LoadReport
 
 # Values inside a reason ('火星', dates) vary per row; the kind of reason does not.
-_VALUE_IN_REASON = r"'[^']*'|\d{4}-\d{2}-\d{2}|\b\d+ rows\b"
+_VALUE_IN_REASON = r"'[^']*'|(?!1900-01-01)\d{4}-\d{2}-\d{2}|\b\d+ rows\b|被 \d+ 行"
+# A document reason's note on values not understood: row-specific, and not the reason itself.
+_DOCUMENT_NOTE = r" \((?:[^()]*not understood, read as no[^()]*)\)$"
+NOT_CHECKED = "未检查：文件中没有材料列 not checked: the file has no document columns"
+
+
+def setup_display() -> None:
+    """Notebook display settings: reasons shown in full, never cut at 50 characters."""
+    pd.set_option("display.max_colwidth", None)
 
 
 def load_summary(report: LoadReport, frame: pd.DataFrame) -> pd.DataFrame:
     """The load report as a two-column table an analyst reads top to bottom."""
     unusable = frame["record_problem"].notna() | frame["id_problem"].notna()
     rows = [
-        ("file", report.source),
-        ("format", report.file_format + (f" ({report.encoding})" if report.encoding else "")),
-        ("rows read", f"{report.rows_read:,}"),
-        ("usable rows", f"{int((~unusable).sum()):,}"),
-        ("unusable rows", f"{int(unusable.sum()):,} ({unusable.mean():.1%})" if len(frame) else "0"),
-        ("columns found", ", ".join(f"{c} ← {h}" for c, h in report.columns.items())),
-        ("optional columns absent", ", ".join(report.absent_optional) or "none"),
-        ("document completeness", "checked" if report.documents_checked else "not checked (no document columns)"),
-        ("headers ignored", ", ".join(report.ignored_headers) or "none"),
+        ("文件 file", report.source),
+        ("格式 format", report.file_format + (f" ({report.encoding})" if report.encoding else "")),
+        ("读取的行 rows read", f"{report.rows_read:,}"),
+        ("可用的行 usable rows", f"{int((~unusable).sum()):,}"),
+        ("不可用的行 unusable rows", f"{int(unusable.sum()):,} ({unusable.mean():.1%})" if len(frame) else "0"),
+        ("识别的列 columns found", ", ".join(f"{c} ← {h}" for c, h in report.columns.items())),
+        ("未提供的可选列 optional columns absent", ", ".join(report.absent_optional) or "无 none"),
+        ("材料齐全性 documents", "已检查 checked" if report.documents_checked else NOT_CHECKED),
+        ("忽略的列 headers ignored", ", ".join(report.ignored_headers) or "无 none"),
     ]
-    rows += [("note", note) for note in report.notes]
-    return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
+    rows += [("注意 note", labels.note_zh(note)) for note in report.notes]
+    return pd.DataFrame(rows, columns=["项目 item", "内容 value"]).set_index("项目 item")
+
+
+def file_notes(report: LoadReport) -> Markdown:
+    """The load report's file-level notes as a call-out a reader cannot miss (or a line saying there are none)."""
+    if not report.notes:
+        return Markdown("**文件级检查：没有需要注意的问题。** File-level checks: nothing to note.")
+    lines = "\n".join(f"> - **{labels.note_zh(n)}**" for n in report.notes)
+    return Markdown(f"> **⚠ 请注意 Please note**\n>\n{lines}")
 
 
 def reason_kind(reasons: pd.Series) -> pd.Series:
@@ -35,36 +52,51 @@ def reason_kind(reasons: pd.Series) -> pd.Series:
     return reasons.str.replace(_VALUE_IN_REASON, "…", regex=True)
 
 
-def problems_by_reason(flags: pd.DataFrame, flag_names: list[str]) -> pd.DataFrame:
-    """Rows per (flag, reason kind); a row with several reasons counts once under each."""
+def problems_by_reason(flags: pd.DataFrame, flag_names: list[str], report: LoadReport | None = None) -> pd.DataFrame:
+    """Rows per (flag, kind of reason), in Chinese and in English, in full; a row with several reasons counts
+    once under each. Documents that were not checked say so instead of showing no rows."""
+    if report is not None and "incomplete_documents" in flag_names and not report.documents_checked:
+        return pd.DataFrame(
+            {
+                "问题类型 flag": [labels.flag_label("incomplete_documents")],
+                "原因 reason": [NOT_CHECKED],
+                "行数 rows": ["—"],
+            }
+        ).set_index("问题类型 flag")
     chosen = flags[flags["flag"].isin(flag_names)]
-    parts = chosen.assign(reason=chosen["detail"].str.replace(r" \(.*\)$", "", regex=True).str.split("; ")).explode(
-        "reason"
-    )
+    parts = chosen.assign(reason=chosen["detail"].str.replace(_DOCUMENT_NOTE, "", regex=True).str.split("; "))
+    parts = parts.explode("reason")
+    parts["zh"] = reason_kind(labels.reason_zh(parts["reason"]))
     parts["reason"] = reason_kind(parts["reason"])
-    table = parts.groupby(["flag", "reason"], sort=False).size().rename("rows").reset_index()
-    return table.sort_values(["flag", "rows"], ascending=[True, False]).reset_index(drop=True)
+    table = parts.groupby(["flag", "zh", "reason"], sort=False).size().rename("rows").reset_index()
+    table = table.sort_values(["flag", "rows"], ascending=[True, False])
+    return pd.DataFrame(
+        {
+            "问题类型 flag": table["flag"].map(labels.flag_label),
+            "原因 reason": table["zh"] + " · " + table["reason"],
+            "行数 rows": table["rows"].map("{:,}".format),
+        }
+    ).set_index("问题类型 flag")
 
 
 def unusable_rows(frame: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
-    """The first unusable rows, masked, with the reasons that make them unusable."""
+    """The first unusable rows, masked, with every reason that makes them unusable, in full."""
     bad = frame[frame["record_problem"].notna() | frame["id_problem"].notna()]
     shown = bad.head(limit)
+    reason = shown["id_problem"].fillna("").str.cat(shown["record_problem"].fillna(""), sep="; ").str.strip("; ")
     table = pd.DataFrame(
         {
-            "row": shown["row"],
-            "application_id": shown["application_id"],
-            "id_number": privacy.mask_ids(shown["id_number"]),
-            "name": privacy.mask_names(shown["name"]),
-            "province": shown["province"],
-            "applied_on": shown["applied_on"].dt.strftime("%Y-%m-%d"),
-            "reason": shown["id_problem"]
-            .fillna("")
-            .str.cat(shown["record_problem"].fillna(""), sep="; ")
-            .str.strip("; "),
+            "行号 row": shown["row"],
+            "申请编号 application_id": shown["application_id"].fillna(""),
+            "证件号码 id_number": privacy.mask_ids(shown["id_number"]).fillna(""),
+            "姓名 name": privacy.mask_names(shown["name"]).fillna(""),
+            "省份 province": shown["province"].fillna(""),
+            "申领日期 applied_on": shown["applied_on"].dt.strftime("%Y-%m-%d").fillna(""),
+            "原因 reason": labels.reason_zh(reason),
+            "reason": reason,
         }
     )
-    return table.set_index("row")
+    return table.set_index("行号 row")
 
 
 def province_counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,8 +115,24 @@ def flag_overview(flags: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
     """Rows read, and rows per flag with their share of all rows: the figures that matter."""
     total = max(report.rows_read, 1)
     per_flag = flags.groupby("flag")["row"].nunique().reindex(FLAGS, fill_value=0)
-    rows = [("rows read", report.rows_read), ("rows with no flag", report.rows_read - flags["row"].nunique())]
-    rows += [(flag, int(n)) for flag, n in per_flag.items()]
-    table = pd.DataFrame(rows, columns=["", "rows"]).set_index("")
-    table["share"] = (table["rows"] / total).map("{:.1%}".format)
+    rows = [
+        ("读取的行 rows read", report.rows_read),
+        ("无问题的行 rows with no flag", report.rows_read - flags["row"].nunique()),
+    ]
+    rows += [(labels.flag_label(flag), int(n)) for flag, n in per_flag.items()]
+    table = pd.DataFrame(rows, columns=["", "行数 rows"]).set_index("")
+    table["占比 share"] = (table["行数 rows"] / total).map("{:.1%}".format)
+    table["行数 rows"] = table["行数 rows"].map("{:,}".format)
+    if not report.documents_checked:
+        table.loc[labels.flag_label("incomplete_documents")] = ["未检查 not checked", "—"]
     return table
+
+
+def data_note(input_path: object) -> Markdown:
+    """What the data is: the synthetic sample (said only then), or the analyst's file."""
+    if input_path is None or config.resolve_input(input_path) == config.SAMPLE_APPLICATIONS:
+        return Markdown(
+            "本页数据是合成的示例数据，不含任何真实人员信息。 The data is the bundled synthetic sample: "
+            "no real person's data."
+        )
+    return Markdown(f"数据 Data: `{config.display_path(config.resolve_input(input_path))}`.")

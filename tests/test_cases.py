@@ -31,7 +31,8 @@ def test_case_table(loaded):
     assert table["applications"].tolist() == [2, 3, 2]  # latest last application first: D, G, B
     assert table["provinces"].tolist() == ["四川 → 广东", "广东 → 广东 → 广东", "河南 → 广东"]
     assert table["flagged"].tolist() == [1, 2, 1]
-    assert table["live_cards"].tolist() == [2, 2, 2]
+    # G's cancellation (2022-01-01) comes after the export's last application (2021-06-06): scheduled, live now
+    assert table["live_cards"].tolist() == [2, 3, 2]
     dup = cases.case_table(records, flags, "duplicate_card")
     assert dup["person_key"].tolist() == [P3]
 
@@ -65,10 +66,11 @@ def test_by_year(loaded):
 def test_overview_and_headline(loaded):
     records, flags = loaded
     view = cases.overview(flags, "duplicate_card", len(records))
-    assert view["count"].tolist() == [7, 2, 1]
+    assert view["数量 count"].tolist() == [7, 2, 1]
+    assert view.index[1] == "重复持卡的申请 applications flagged duplicate_card"
     head = cases.headline(records, flags, "cross_province_conflict")
-    assert head.loc["cases (persons)", "value"] == "2"
-    assert head.loc["province with most cases", "value"] == "广东 (2)"
+    assert head.loc["案件（人） cases (persons)", "数值 value"] == "2"
+    assert head.loc["案件最多的省份 province with most cases", "数值 value"] == "广东 (2)"
 
 
 def test_example_timelines_are_masked(loaded):
@@ -77,7 +79,7 @@ def test_example_timelines_are_masked(loaded):
     assert examples["application_id"].tolist() == ["E", "F", "G"]
     assert "person_key" not in examples.columns
     assert examples["person"].iloc[0] == "C000002 110111********0078"
-    assert cases.last_date(records) == pd.Timestamp("2022-01-01")
+    assert cases.export_date(records) == pd.Timestamp("2021-06-06")  # the last application, not G's cancellation
 
 
 def test_every_notebook_table_and_chart_works_without_cases(write_records):
@@ -89,14 +91,30 @@ def test_every_notebook_table_and_chart_works_without_cases(write_records):
     result = load_applications(write_records([app("A", P1, "44", "2020-01-01")]))
     records, flags = result.frame, flag_applications(result.frame)
     for flag in ["duplicate_card", "cross_province_conflict"]:
-        assert cases.overview(flags, flag, 1)["count"].tolist()[1:] == [0, 0]
+        assert cases.overview(flags, flag, 1)["数量 count"].tolist()[1:] == [0, 0]
         assert cases.masked_cases(cases.case_table(records, flags, flag)).empty
         charts.province_bars(cases.by_province(flags, flag), "cases", "t", "x")
         charts.flagged_per_year(cases.by_year(records, flags, flag), "t")
-        charts.card_timelines(cases.example_timelines(records, flags, flag), cases.last_date(records), "t")
-        assert cases.headline(records, flags, flag).loc["cases (persons)", "value"] == "0"
+        charts.card_timelines(cases.example_timelines(records, flags, flag), cases.export_date(records), "t")
+        assert cases.headline(records, flags, flag).loc["案件（人） cases (persons)", "数值 value"] == "0"
     matrix = cases.origin_destination(records, flags)
     charts.origin_destination_heatmap(matrix, "t")
     assert cases.top_flows(matrix).empty
     assert "Case explorer" in repr(explore.case_explorer(records, flags, ["duplicate_card"]))
     plt.close("all")
+
+
+def test_every_person_with_a_flag_is_one_case_in_every_count(write_records):
+    """One definition of a case: a person with any flagged application, usable or not."""
+    from analysis.export import summary
+
+    rows = [
+        app("A", P1, "河南", "2019-01-01"),
+        app("B", P1, "广东", "2020-03-01"),  # cross-province conflict
+        app("C", P2, "四川", "not a date"),  # P2's only row is unusable: still a case
+    ]
+    result = load_applications(write_records(rows))
+    flags = flag_applications(result.frame)
+    table = cases.case_table(result.frame, flags)
+    assert sorted(table["person_key"]) == [P1, P2]
+    assert summary(result.report, flags)["cases"] == len(table) == 2

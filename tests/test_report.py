@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from analysis import labels
 from analysis.__main__ import main
 from analysis.privacy import find_full_ids
 from analysis.report import REPORT_NOTEBOOKS
@@ -30,7 +31,7 @@ def report(tmp_path_factory):
 def test_pages_and_files(report):
     out, _, _ = report
     names = {p.name for p in out.iterdir()}
-    assert {"index.html", "flags.csv", "summary.json", "cases.xlsx"} <= names
+    assert {"index.html", "flags.csv", "summary.json", "cases.xlsx", "cases-masked.xlsx", "headline.xlsx"} <= names
     assert {f"{n}.html" for n in REPORT_NOTEBOOKS} <= names
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".report-")]  # staging removed
 
@@ -43,8 +44,50 @@ def test_counts_in_index_match_flags_csv(report):
     index = (out / "index.html").read_text(encoding="utf-8")
     for flag, n in flags["flag"].value_counts().items():
         assert summary[flag] == n
-        assert f"<td>{flag}</td><td>{n:,}</td>" in index
-    assert f"<td>rows_read</td><td>{len(frame):,}</td>" in index
+        assert f"<td>{labels.FLAG_ZH[flag]} {labels.FLAG_EN[flag]}</td><td>{n:,}</td>" in index
+    assert f"<td>读取的行 rows read</td><td>{len(frame):,}</td>" in index
+    # one definition of a case: the index, summary.json, flags.csv and the workbook's cases sheet agree
+    assert f"<td>案件（人） cases (persons)</td><td>{summary['cases']:,}</td>" in index
+    assert flags.loc[flags["case_id"] != "", "case_id"].nunique() == summary["cases"]
+    assert openpyxl.load_workbook(out / "cases.xlsx")["案件 Cases"].max_row == 1 + summary["cases"]
+
+
+def test_index_says_when_what_and_what_next(report):
+    out, frame, _ = report
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"运行日期 Run date: \d{4}-\d{2}-\d{2}", index)
+    applied = pd.to_datetime(frame["applied_on"], errors="coerce", format="mixed")
+    assert "申领期间" in index and "下一步 What to do next" in index and "data:image/png;base64" in index
+    for name in ["cases.xlsx", "cases-masked.xlsx", "headline.xlsx", "flags.csv", "summary.json"]:
+        assert f'href="{name}"' in index
+    assert applied.max().strftime("%Y-%m-%d") in index  # the data period's end, the export's date
+
+
+def test_every_page_is_titled_and_linked_to_the_index_and_the_next_page(report):
+    out, _, _ = report
+    files = [f"{n}.html" for n in REPORT_NOTEBOOKS]
+    for i, name in enumerate(files):
+        page = (out / name).read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", page).group(1)
+        assert title.startswith(name[:2] + " · ") and title != "Notebook"
+        nav = re.search(r'<nav class="report">(.*?)</nav>', page).group(1)
+        assert 'href="index.html"' in nav
+        if i + 1 < len(files):
+            assert f'href="{files[i + 1]}">下一页 Next' in nav
+        assert "Set-up</h2>" not in page  # a heading with nothing under it once code is hidden
+        assert ">NaN<" not in page and ">nan<" not in page
+
+
+def test_headline_tables_and_masked_workbook(report):
+    out, _, _ = report
+    book = openpyxl.load_workbook(out / "headline.xlsx")
+    assert book.sheetnames == ["按省份 by province", "按年份 by year"]
+    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
+    by_year = pd.read_excel(out / "headline.xlsx", sheet_name="按年份 by year", index_col=0)
+    assert int(by_year.to_numpy().sum()) == len(flags)
+    masked = openpyxl.load_workbook(out / "cases-masked.xlsx")
+    text = " ".join(str(c.value) for ws in masked for row in ws.iter_rows() for c in row if c.value is not None)
+    assert find_full_ids(text) == [] and "已脱敏" in text
 
 
 def test_flags_match_the_planted_answers(report):
@@ -69,8 +112,10 @@ def test_pages_are_masked_offline_and_show_charts(report):
 def test_workbook_has_full_numbers_and_says_so(report):
     out, _, _ = report
     wb = openpyxl.load_workbook(out / "cases.xlsx")
-    assert "full citizen ID numbers" in wb.worksheets[0]["A2"].value
-    ids = [c.value for c in wb["duplicate_card"]["D"]][1:]
+    assert "full citizen ID numbers" in wb.worksheets[0]["B1"].value
+    sheet = wb["重复持卡 duplicate_card"]
+    column = [c.value for c in sheet[1]].index("证件号码 id_number")
+    ids = [row[column].value for row in sheet.iter_rows(min_row=2)]
     assert ids and all(len(v) >= 15 for v in ids)
 
 
@@ -113,7 +158,7 @@ def test_report_in_a_real_browser(report):
         page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
         page.goto((out / "index.html").as_uri())
         assert "Card application checks" in page.title()
-        hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+        hrefs = page.eval_on_selector_all("ol a", "els => els.map(e => e.href)")
         links = [href for href in hrefs if href.endswith(".html")]
         assert len(links) == len(REPORT_NOTEBOOKS)
         for href in links:

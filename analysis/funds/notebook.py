@@ -46,12 +46,14 @@ READABLE = {
 
 
 def readable(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """A table for people: chosen columns, amounts to 4 decimals, percentages to 1, bilingual headers."""
+    """A table for people: chosen columns, amounts to 4 decimals, percentages to 1, bilingual headers, "—" where
+    a figure is missing (never NaN), and the first column as the row labels (no 0, 1, 2 ... index)."""
     out = frame[columns] if columns else frame
     pct = [c for c in out.columns if c.endswith("_pct")]
     amounts = [c for c in out.columns if c in MEASURES or c.endswith("_revenue") or c == "difference"]
     out = out.round({**dict.fromkeys(pct, 1), **dict.fromkeys(amounts, 4)})
-    return out.rename(columns=READABLE).reset_index(drop=True)
+    out = out.astype(object).where(out.notna(), "—").rename(columns=READABLE)
+    return out.set_index(out.columns[0])
 
 
 def _brief(shell, etype, value, tb, tb_offset=None) -> list[str]:

@@ -1,0 +1,189 @@
+"""The one catalogue of what people read in Chinese first: flag names, column headers, summary figures, and the
+Chinese of every row reason. Machine-readable codes (flag names, the columns of flags.csv and summary.json) stay
+English; everything shown to a person is written `中文 English` or has its Chinese beside it."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+FLAG_ZH = {
+    "invalid_record": "记录不可用",
+    "invalid_id": "证件号码无效",
+    "duplicate_card": "重复持卡",
+    "cross_province_conflict": "跨省冲突",
+    "incomplete_documents": "材料不全",
+}
+FLAG_EN = {
+    "invalid_record": "unusable record",
+    "invalid_id": "invalid ID number",
+    "duplicate_card": "duplicate card",
+    "cross_province_conflict": "cross-province conflict",
+    "incomplete_documents": "incomplete documents",
+}
+
+# Column headers as tables, the index page and the workbook show them.
+COLUMN_ZH = {
+    "row": "行号",
+    "application_id": "申请编号",
+    "id_number": "证件号码",
+    "person_key": "人员编号",
+    "name": "姓名",
+    "province": "省份",
+    "province_code": "省份代码",
+    "city": "城市",
+    "applied_on": "申领日期",
+    "cancelled_on": "注销日期",
+    "flag": "问题类型",
+    "flags": "问题类型",
+    "conflicts_with": "冲突的申请",
+    "detail": "说明",
+    "reason": "原因",
+    "case_id": "案件编号",
+    "applications": "申请数",
+    "flagged": "有问题的申请",
+    "provinces": "省份顺序",
+    "first_applied": "首次申领",
+    "last_applied": "最近申领",
+    "live_cards": "有效卡数",
+    "cases": "案件数",
+    "rows": "行数",
+    "share": "占比",
+    "count": "数量",
+    "origin": "来源省份",
+    "destination": "申领省份",
+    "conflicts": "冲突数",
+    "year": "年份",
+    "per 1,000": "每千件",
+    "english": "英文名",
+    "code": "代码",
+}
+
+# summary.json keys as the index page shows them.
+SUMMARY_ZH = {
+    "rows_read": "读取的行",
+    "rows_unusable": "不可用的行",
+    "rows_clean": "无问题的行",
+    "rows_flagged": "有问题的行",
+    "cases": "案件（人）",
+}
+
+
+def flag_label(flag: str) -> str:
+    """'重复持卡 duplicate card' for a flag name."""
+    return f"{FLAG_ZH[flag]} {FLAG_EN[flag]}"
+
+
+def column_label(column: str) -> str:
+    """'申领日期 applied_on' for a column name (the name itself when the catalogue has no Chinese for it)."""
+    return f"{COLUMN_ZH[column]} {column}" if column in COLUMN_ZH else column
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's column headers (and index name) in Chinese first, ready to show."""
+    out = frame.rename(columns=column_label)
+    if out.index.name in COLUMN_ZH:
+        out.index.name = column_label(out.index.name)
+    return out
+
+
+_Q = r"'(?P<v>[^']*)'"  # a quoted value inside a reason
+_D = r"(?P<d>\d{4}-\d{2}-\d{2})"
+# (English reason pattern, its Chinese); the Chinese may use the pattern's groups. Matched against one reason
+# at a time (a detail joins several with '; ').
+REASONS_ZH: list[tuple[str, str]] = [
+    (r"application_id is empty", "申请编号为空"),
+    (rf"application_id {_Q} is used by (?P<n>\d+) rows", r"申请编号 '\g<v>' 被 \g<n> 行共用"),
+    (r"applied_on is empty", "申领日期为空"),
+    (rf"applied_on {_Q} is not a date", r"申领日期 '\g<v>' 不是日期"),
+    (rf"cancelled_on {_Q} is not a date", r"注销日期 '\g<v>' 不是日期"),
+    (rf"cancelled_on {_D} is before applied_on (?P<e>\d{{4}}-\d{{2}}-\d{{2}})", r"注销日期 \g<d> 早于申领日期 \g<e>"),
+    (r"province is empty", "省份为空"),
+    (rf"province {_Q} is not a known province", r"省份 '\g<v>' 无法识别"),
+    (r"ID number is empty", "证件号码为空"),
+    (r"check character does not match \(ISO 7064 MOD 11-2\)", "校验码不符（ISO 7064 MOD 11-2）"),
+    (r"birth date in the ID number is after the application date", "号码中的出生日期晚于申领日期"),
+    (r"birth date in the ID number is before 1900-01-01", "号码中的出生日期早于 1900-01-01"),
+    (
+        r"birth date in the ID number \(characters 7-14\) is not a calendar date",
+        "号码中的出生日期（第 7-14 位）不是有效日期",
+    ),
+    (r"first two digits are not a province-level code of GB/T 2260", "前两位不是 GB/T 2260 的省级代码"),
+    (
+        (
+            r"not an ID number: expected 18 characters \(17 digits and a check digit or X\) or 15 digits, "
+            r"got (?P<n>\d+) characters"
+        ),
+        r"不是身份证号码：应为 18 位（17 位数字加校验码 0-9 或 X）或 15 位数字，实为 \g<n> 位",
+    ),
+    (
+        r"ID number arrived as a decimal number \(digits lost\): export the column as text",
+        "证件号码以小数形式读入（位数已丢失）：请将该列导出为文本",
+    ),
+    (
+        r"ID number was stored as a number in the spreadsheet \(digits lost\): store the column as text",
+        "证件号码在表格中存为数字（位数已丢失）：请将该列设为文本",
+    ),
+    (
+        r"ID number is in scientific notation \(digits lost in a spreadsheet\): export the column as text",
+        "证件号码为科学计数法（已在表格中丢失位数）：请将该列导出为文本",
+    ),
+    (r"no copy of the ID card", "缺身份证复印件"),
+    (r"no second-generation ID card and no household-register copy", "无二代身份证，也缺户口簿复印件"),
+    (rf"no special documents for category {_Q}", r"特殊人群类别 '\g<v>' 缺特殊证明材料"),
+    (
+        rf"card application (?P<a>\S+) of {_D} in (?P<p>\S*) (?P<c>\d*) is still live \(cancelled (?P<u>[\d-]+)\)",
+        r"\g<p>（\g<c>）\g<d> 的申请 \g<a> 所办的卡仍有效（\g<u> 注销）",
+    ),
+    (
+        rf"card application (?P<a>\S+) of {_D} in (?P<p>\S*) (?P<c>\d*) is still live \(never cancelled\)",
+        r"\g<p>（\g<c>）\g<d> 的申请 \g<a> 所办的卡仍有效（未注销）",
+    ),
+]
+_NOTE = re.compile(rf"(?P<col>\w+) value {_Q} not understood, read as no")
+_COMPILED = [(re.compile(p), zh) for p, zh in REASONS_ZH]
+
+
+def _one_zh(reason: str) -> str:
+    reason = reason.strip()
+    note = ""
+    if m := re.fullmatch(r"(.*) \((.*not understood, read as no.*)\)", reason):
+        reason = m.group(1)
+        notes = [_NOTE.fullmatch(n.strip()) for n in m.group(2).split(";")]
+        note = (
+            "（"
+            + "；".join(f"{column_label(n['col'])} 的值 '{n['v']}' 无法识别，按“否”处理" for n in notes if n)
+            + "）"
+        )
+    for pattern, zh in _COMPILED:
+        if pattern.fullmatch(reason):
+            return pattern.sub(zh, reason) + note
+    return reason + note  # a reason the catalogue lacks stays English (a test keeps the catalogue complete)
+
+
+def reason_zh(details: pd.Series) -> pd.Series:
+    """The Chinese of each detail (its '; '-joined reasons translated one by one); missing stays missing."""
+    distinct = details.dropna().unique()
+    table = {d: "；".join(_one_zh(part) for part in d.split("; ")) for d in distinct}
+    return details.map(table).astype("str")
+
+
+# File-level notes of the load report: (English pattern, Chinese).
+NOTES_ZH: list[tuple[str, str]] = [
+    (
+        r"the workbook has (?P<n>\d+) sheets; only the first \('(?P<s>.*)'\) was read",
+        r"工作簿有 \g<n> 张工作表，只读取了第一张（'\g<s>'）",
+    ),
+    (r"no document columns in the file: document completeness was not checked", "文件中没有材料列：未检查材料齐全性"),
+    (r"document columns absent, read as empty \(no\): (?P<c>.*)", r"缺少的材料列按“否”处理：\g<c>"),
+]
+_NOTES = [(re.compile(p), zh) for p, zh in NOTES_ZH]
+
+
+def note_zh(note: str) -> str:
+    """A file-level note, Chinese first: '中文 English' (the English alone when the catalogue lacks it)."""
+    for pattern, zh in _NOTES:
+        if pattern.fullmatch(note):
+            return f"{pattern.sub(zh, note)} · {note}"
+    return note

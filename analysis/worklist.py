@@ -1,0 +1,81 @@
+"""The caseworker's working list: one block per person with a duplicate card or a cross-province conflict, all
+their applications in order, the live cards to act on marked, sorted by province and city so a unit can take
+its own rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import labels, provinces
+from .cases import case_ids, export_date
+from .contract import PERSON_FLAGS
+
+ACT_ON = "★ 需处理 act on"
+# (column, Chinese header, English header, what it means): the workbook explains each column with this.
+COLUMNS = [
+    ("case_id", "案件编号", "case", "the person's case number, the same in every sheet and in flags.csv"),
+    ("province", "省份", "province", "where the application was made (code and name); blocks are sorted by it"),
+    ("city", "城市", "city", "the insured city as the export gives it"),
+    ("id_number", "证件号码", "ID number", "the number as the export gives it"),
+    ("name", "姓名", "name", "the applicant's name"),
+    ("application_id", "申请编号", "application", "one row per application of the person, in application order"),
+    ("row", "行号", "row", "the row in the input file as a spreadsheet shows it (header = row 1)"),
+    ("applied_on", "申领日期", "applied on", "date of the application"),
+    ("cancelled_on", "注销日期", "cancelled on", "date the card was (or is scheduled to be) cancelled; empty: live"),
+    ("card", "卡状态", "card", "有效 live or 已注销 cancelled, at the date of the export (its latest application)"),
+    ("act_on", "需处理", "act on", "★: a card still live while the person holds another live card: check and cancel"),
+    ("flags", "问题类型", "flag", "the flags of this application (empty: the application itself is fine)"),
+    ("reason", "原因", "reason", "why, in full"),
+    (
+        "conflicts_with",
+        "冲突的申请",
+        "conflicts with",
+        "the earlier application whose card was live when this one was made",
+    ),
+    ("outcome", "处理结果", "outcome", "for the caseworker: what was done"),
+    ("note", "备注", "note", "for the caseworker: anything else"),
+]
+
+
+def working_list(records: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """One row per application of every person with a person-level flag, in blocks per person (see COLUMNS)."""
+    person_level = flags[flags["flag"].isin(PERSON_FLAGS)]
+    keys = person_level["person_key"].dropna().unique()
+    apps = records[records["person_key"].isin(keys)].copy()
+    if apps.empty:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c, *_ in COLUMNS})
+    numbers = dict(zip(flags["person_key"], case_ids(flags), strict=True))
+    apps["case_id"] = apps["person_key"].map(numbers)
+
+    mine = flags[flags["row"].isin(apps["row"])]
+    per_row = mine.assign(
+        flag_zh=mine["flag"].map(labels.flag_label), reason=labels.reason_zh(mine["detail"].fillna(""))
+    ).groupby("row", sort=False)
+    apps = apps.join(per_row["flag_zh"].agg("；".join).rename("flags"), on="row")
+    apps = apps.join(per_row["reason"].agg(lambda r: "；".join(x for x in r if x)).rename("reason"), on="row")
+    conflicts = mine.dropna(subset=["conflicts_with"]).groupby("row")["conflicts_with"].first()
+    apps = apps.join(conflicts, on="row")
+
+    day = export_date(records)
+    live = apps["cancelled_on"].isna() | (apps["cancelled_on"] > day)
+    apps["card"] = np.where(live, "有效 live", "已注销 cancelled")
+    live_cards = live.groupby(apps["person_key"]).transform("sum")
+    apps["act_on"] = np.where(live & (live_cards >= 2), ACT_ON, "")
+
+    # A unit takes the cases of its own province: the province and city of the person's latest flagged application.
+    flagged = apps[apps["row"].isin(person_level["row"])].sort_values(["applied_on", "application_id"])
+    unit = flagged.groupby("person_key")[["province_code", "city"]].last()
+    apps = apps.join(unit.rename(columns={"province_code": "unit_code", "city": "unit_city"}), on="person_key")
+    apps["province"] = apps["province_code"] + " " + apps["province_code"].map(provinces.SHORT_NAME)
+    apps["outcome"] = ""
+    apps["note"] = ""
+    order = ["unit_code", "unit_city", "case_id", "applied_on", "application_id"]
+    apps = apps.sort_values(order, na_position="last", kind="stable")
+    return apps[[c for c, *_ in COLUMNS]].reset_index(drop=True)
+
+
+def header(column: str) -> str:
+    """The working list's header of a column: '申领日期 applied on'."""
+    zh, en = next((zh, en) for c, zh, en, _ in COLUMNS if c == column)
+    return f"{zh} {en}"
