@@ -58,6 +58,11 @@ COLUMN_ZH = {
     "per 1,000": "每千件",
     "english": "英文名",
     "code": "代码",
+    "has_second_gen_id": "持有二代身份证",
+    "id_copy": "身份证复印件",
+    "household_register_copy": "户口簿复印件",
+    "special_category": "特殊人群类别",
+    "special_documents": "特殊证明材料",
 }
 
 # summary.json keys as the index page shows them.
@@ -101,6 +106,11 @@ REASONS_ZH: list[tuple[str, str]] = [
     (rf"cancelled_on {_D} is before applied_on (?P<e>\d{{4}}-\d{{2}}-\d{{2}})", r"注销日期 \g<d> 早于申领日期 \g<e>"),
     (r"province is empty", "省份为空"),
     (rf"province {_Q} is not a known province", r"省份 '\g<v>' 无法识别"),
+    (
+        rf"province {_Q} is not a known province \(not a province code, name, abbreviation, or a city/county of "
+        r"one province\)",
+        r"省份 '\g<v>' 无法识别（既不是省级代码、名称或简称，也不是只属于一个省的市、县）",
+    ),
     (r"ID number is empty", "证件号码为空"),
     (r"check character does not match \(ISO 7064 MOD 11-2\)", "校验码不符（ISO 7064 MOD 11-2）"),
     (r"birth date in the ID number is after the application date", "号码中的出生日期晚于申领日期"),

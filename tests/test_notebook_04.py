@@ -66,7 +66,7 @@ def test_stored_outputs_are_complete():
         if "plt.show()" in cell.source:
             assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
     lines = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()]
-    headings = [line for line in lines if line.startswith("## ")]
+    headings = [re.sub(r"^## [^\x00-\x7f]+ ", "## ", line) for line in lines if line.startswith("## ")]  # 概览 Overview
     for name in ("Overview", "Inputs", "Set-up", "Summary", "What to do next", "Sources"):
         assert f"## {name}" in headings
 

@@ -1,5 +1,6 @@
 """The main job end to end: a GB18030 export with Chinese headers in, masked offline HTML and a workbook out."""
 
+import contextlib
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import pytest
 from analysis import labels
 from analysis.__main__ import main
 from analysis.privacy import find_full_ids
-from analysis.report import REPORT_NOTEBOOKS
+from analysis.report import REPORT_NOTEBOOKS, build_report
 from analysis.sample import generate
 
 from .helpers import write
@@ -24,7 +25,15 @@ def report(tmp_path_factory):
     frame, expected = generate(persons=800, seed=11)
     source = write(frame, tmp / "导出.csv", "gb18030", chinese=True)
     out = tmp / "out"
-    assert main(["report", str(source), "--out", str(out)]) == 0
+    with (tmp / "stderr.txt").open("w+") as err:  # the kernels' stderr too: capture file descriptor 2 itself
+        saved = os.dup(2)
+        os.dup2(err.fileno(), 2)
+        try:
+            with contextlib.redirect_stderr(err):
+                build_report(source, out, progress=True)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
     return out, frame, expected
 
 
@@ -88,6 +97,17 @@ def test_headline_tables_and_masked_workbook(report):
     masked = openpyxl.load_workbook(out / "cases-masked.xlsx")
     text = " ".join(str(c.value) for ws in masked for row in ws.iter_rows() for c in row if c.value is not None)
     assert find_full_ids(text) == [] and "已脱敏" in text
+
+
+def test_progress_lines_and_no_kernel_warning_on_stderr(report):
+    """A line per step for the person waiting; the kernels' plain-TCP warning never reaches them."""
+    out, _, _ = report
+    err = (out.parent / "stderr.txt").read_text(encoding="utf-8")
+    assert "without encryption" not in err and "Traceback" not in err
+    steps = [line for line in err.splitlines() if line.strip()]
+    assert steps[0].startswith("读取 reading 导出.csv")
+    assert sum("笔记本 notebook" in line for line in steps) == len(REPORT_NOTEBOOKS)
+    assert steps[-1].startswith("完成 done: ")
 
 
 def test_flags_match_the_planted_answers(report):
