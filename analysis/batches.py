@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ._fast.memory import release_memory
-from .contract import DISPLAY_ONLY, LoadError
+from .contract import DISPLAY_ONLY, FileFacts, LoadError
 from .normalize import mark_shared_ids, normalize
 from .read import map_headers, parquet_frame, parquet_problem, parquet_schema
 
@@ -34,8 +34,11 @@ def _batches(parquet: pq.ParquetFile) -> list[list[int]]:
     return batches
 
 
-def normalize_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame, dict[str, str], list[str], int]:
-    """A Parquet file normalized without the DISPLAY_ONLY columns: (frame, columns, ignored headers, rows read).
+def normalize_parquet_in_batches(
+    path: Path, source: str
+) -> tuple[pd.DataFrame, dict[str, str], list[str], int, FileFacts]:
+    """A Parquet file normalized without the DISPLAY_ONLY columns: (frame, columns, ignored headers, rows read,
+    the facts of the whole file for the load report's notes).
 
     Normalizing needs several times a batch's size in temporaries; doing it per batch keeps that at one
     batch's worth whatever the file's size. Shared application ids are a property of the whole file: they
@@ -50,11 +53,12 @@ def normalize_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame,
         sizes = [sum(parquet.metadata.row_group(i).num_rows for i in groups) for groups in batches]
         firsts = np.cumsum([2, *sizes]).tolist()  # file row of each batch's first row (header = row 1)
 
-        def one(job: tuple[list[int], int]) -> pd.DataFrame:
+        def one(job: tuple[list[int], int]) -> tuple[pd.DataFrame, FileFacts]:
             groups, row = job  # each thread reads through a file object of its own
             raw = parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
-            return normalize(raw, "parquet", first_row=row).drop(columns=DISPLAY_ONLY)
+            facts = FileFacts()
+            return normalize(raw, "parquet", first_row=row, facts=facts).drop(columns=DISPLAY_ONLY), facts
 
         show = len(batches) >= 2 and sys.stderr.isatty()
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
@@ -74,9 +78,14 @@ def normalize_parquet_in_batches(path: Path, source: str) -> tuple[pd.DataFrame,
     except Exception as exc:
         raise parquet_problem(path, exc) from None
     if not parts:
-        parts = [normalize(contract_columns, "parquet").drop(columns=DISPLAY_ONLY)]
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        parts = [(normalize(contract_columns, "parquet").drop(columns=DISPLAY_ONLY), FileFacts())]
+    facts = FileFacts()
+    for _, part_facts in parts:
+        facts.merge(part_facts)
+    frames = [frame for frame, _ in parts]
     del parts
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    del frames
     release_memory()
     mark_shared_ids(frame)
-    return frame, columns, ignored, firsts[-1] - 2
+    return frame, columns, ignored, firsts[-1] - 2, facts

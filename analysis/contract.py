@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import provinces
@@ -20,21 +21,22 @@ DOCUMENT_COLUMNS = [
 ]
 BOOLEAN_COLUMNS = ["has_second_gen_id", "id_copy", "household_register_copy", "special_documents"]
 HEADER_ALIASES: dict[str, list[str]] = {
-    "application_id": ["application_id", "申请编号"],
-    "id_number": ["id_number", "身份证号码", "公民身份号码", "社会保障号码"],
+    "application_id": ["application_id", "申请编号", "申领编号"],
+    "id_number": ["id_number", "身份证号码", "公民身份号码", "社会保障号码", "身份证号", "证件号码"],
     "name": ["name", "姓名"],
     "province": ["province", "省份", "参保省份"],
     "city": ["city", "城市", "参保城市"],
-    "applied_on": ["applied_on", "申领日期", "申请日期"],
-    "cancelled_on": ["cancelled_on", "注销日期"],
+    "applied_on": ["applied_on", "申领日期", "申请日期", "申领时间", "受理日期"],
+    "cancelled_on": ["cancelled_on", "注销日期", "注销时间"],
     "has_second_gen_id": ["has_second_gen_id", "持有二代身份证"],
     "id_copy": ["id_copy", "身份证复印件"],
     "household_register_copy": ["household_register_copy", "户口簿复印件"],
     "special_category": ["special_category", "特殊人群类别"],
     "special_documents": ["special_documents", "特殊证明材料"],
 }
-TRUE_WORDS = {"true", "yes", "y", "1", "是", "t", "1.0"}
-FALSE_WORDS = {"false", "no", "n", "0", "否", "f", "0.0", ""}
+# yes/no words, compared in lower case; an empty cell is no
+TRUE_WORDS = {"true", "yes", "y", "1", "是", "有", "√", "✓", "✔", "已提交", "已提供", "t", "1.0"}
+FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "×", "✗", "✘", "未提交", "未提供", "f", "0.0", ""}
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -87,6 +89,75 @@ class LoadReport:
         }
 
 
+SHOWN_WORDS = 3  # distinct values a yes/no note shows
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+@dataclass
+class FileFacts:
+    """What normalizing saw that only the whole file can say, for the load report's notes. Each part of a file
+    (a Parquet batch, a Dask partition) gives its own; `merge` adds them up, in any order."""
+
+    ids: int = 0  # non-empty ID cells
+    ids_as_numbers: int = 0  # of them: spreadsheet numbers (or their scientific notation) with digits lost
+    unknown_words: dict[str, dict[str, int]] = field(default_factory=dict)  # yes/no column -> value -> cells
+    latest_applied: np.datetime64 | None = None  # day
+    # cancelled_on day -> rows, for the days after the part's latest applied_on (the file's is as late or later)
+    late_cancellations: dict[np.datetime64, int] = field(default_factory=dict)
+
+    def merge(self, other: FileFacts) -> FileFacts:
+        """Add another part's facts to these (in place); returns self."""
+        self.ids += other.ids
+        self.ids_as_numbers += other.ids_as_numbers
+        for column, words in other.unknown_words.items():
+            mine = self.unknown_words.setdefault(column, {})
+            for word, n in words.items():
+                mine[word] = mine.get(word, 0) + n
+        if other.latest_applied is not None:
+            latest = self.latest_applied
+            self.latest_applied = other.latest_applied if latest is None else max(latest, other.latest_applied)
+        for day, n in other.late_cancellations.items():
+            self.late_cancellations[day] = self.late_cancellations.get(day, 0) + n
+        return self
+
+    def warnings(self) -> list[str]:
+        """The notes to put first: most ID numbers arrived as spreadsheet numbers."""
+        if not self.ids or self.ids_as_numbers * 2 <= self.ids:
+            return []
+        warning = (
+            f"WARNING: {self.ids_as_numbers:,} of {self.ids:,} ID numbers arrived as spreadsheet numbers with digits "
+            "lost (flagged invalid_id, matched with nothing): store the ID column as text (in Excel, format it as "
+            "Text before the numbers go in) and export the file again"
+        )
+        return [warning]
+
+    def notes(self) -> list[str]:
+        """Yes/no values not understood (per column: cells, and the commonest values), scheduled cancellations."""
+        notes = []
+        for column in BOOLEAN_COLUMNS:
+            words = self.unknown_words.get(column)
+            if not words:
+                continue
+            common = sorted(words.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join("'" + word[:40] + "'" for word, _ in common[:SHOWN_WORDS])
+            more = len(common) - SHOWN_WORDS
+            notes.append(
+                f"{column}: {_plural(sum(words.values()), 'value', 'values')} not understood, read as no: {shown}"
+                + (f" and {_plural(more, 'other value', 'other values')}" if more > 0 else "")
+            )
+        if self.latest_applied is not None:
+            late = sum(n for day, n in self.late_cancellations.items() if day > self.latest_applied)
+            if late:
+                notes.append(
+                    f"scheduled cancellations: {_plural(late, 'row has', 'rows have')} cancelled_on after the latest "
+                    f"applied_on in the file ({self.latest_applied}); each card is read as live until its cancelled_on"
+                )
+        return notes
+
+
 def load_report(
     source: str,
     file_format: str,
@@ -95,17 +166,21 @@ def load_report(
     columns: dict[str, str],
     ignored: list[str],
     sheets: list[str] | None = None,
+    facts: FileFacts | None = None,
 ) -> LoadReport:
-    """The load report of a file with these contract columns (column -> header), whichever engine read it."""
+    """The load report of a file with these contract columns (column -> header), whichever engine read it;
+    `facts`: what normalizing the whole file saw (notes on ID numbers, yes/no values, cancellations)."""
     absent_docs = [c for c in DOCUMENT_COLUMNS if c not in columns]
     documents_checked = len(absent_docs) < len(DOCUMENT_COLUMNS)
-    notes = []
+    facts = facts or FileFacts()
+    notes = facts.warnings()
     if sheets and len(sheets) > 1:
         notes.append(f"the workbook has {len(sheets)} sheets; only the first ('{sheets[0]}') was read")
     if not documents_checked:
         notes.append("no document columns in the file: document completeness was not checked")
     elif absent_docs:
         notes.append("document columns absent, read as empty (no): " + ", ".join(absent_docs))
+    notes += facts.notes()
     return LoadReport(
         source=source,
         file_format=file_format,

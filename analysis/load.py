@@ -7,7 +7,7 @@ from pathlib import Path
 from . import config
 from ._fast.memory import release_memory
 from .batches import normalize_parquet_in_batches
-from .contract import DISPLAY_ONLY, PARQUET_SUFFIXES, Loaded, LoadError, load_report
+from .contract import DISPLAY_ONLY, PARQUET_SUFFIXES, FileFacts, Loaded, LoadError, load_report
 from .normalize import mark_shared_ids, normalize
 from .read import line_breaks, map_headers, read_table
 
@@ -21,8 +21,8 @@ def load_applications(path: str | Path, display: bool = True) -> Loaded:
     path = config.resolve_input(path)
     source = config.display_path(path)
     if not display and path.suffix.lower() in PARQUET_SUFFIXES and path.is_file() and path.stat().st_size:
-        frame, columns, ignored, rows = normalize_parquet_in_batches(path, source)
-        return Loaded(frame, load_report(source, "parquet", None, rows, columns, ignored))
+        frame, columns, ignored, rows, facts = normalize_parquet_in_batches(path, source)
+        return Loaded(frame, load_report(source, "parquet", None, rows, columns, ignored, facts=facts))
     raw, file_format, encoding = read_table(path)
     contract_columns, columns, ignored = map_headers(raw, source)
     if file_format == "csv" and line_breaks(path) > len(raw) + 1:
@@ -36,10 +36,12 @@ def load_applications(path: str | Path, display: bool = True) -> Loaded:
                     'quote (") there is probably unbalanced and the rows after it have run together; remove the '
                     "stray quote or export the file again"
                 )
-    report = load_report(source, file_format, encoding, len(raw), columns, ignored, raw.attrs.get("sheets", []))
+    rows, sheets = len(raw), raw.attrs.get("sheets", [])
     del raw
-    frame = normalize(contract_columns, file_format)
+    facts = FileFacts()
+    frame = normalize(contract_columns, file_format, facts=facts)
     del contract_columns
+    report = load_report(source, file_format, encoding, rows, columns, ignored, sheets, facts)
     release_memory()
     mark_shared_ids(frame)
     if not display:

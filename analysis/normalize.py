@@ -12,9 +12,13 @@ import pyarrow.compute as pc
 from . import provinces
 from ._fast.arrow import arrow_of, first_present, null_text, placed, take
 from ._fast.hashing import duplicated_mask
-from .contract import BOOLEAN_COLUMNS
+from .contract import BOOLEAN_COLUMNS, FileFacts
 from .ids import validate_ids
-from .values import as_text, id_text, parse_booleans, parse_dates
+from .values import as_text, id_text, parse_dates, read_booleans
+
+UNKNOWN_PROVINCE = (
+    " is not a known province (not a province code, name, abbreviation, or a city/county of one province)"
+)
 
 
 class RowProblems:
@@ -56,10 +60,45 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("").str.slice(0, 40) + "'"
 
 
-def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2) -> pd.DataFrame:
+def _facts(
+    raw_id: pd.Series,
+    ids_lost: int,
+    applied: pd.Series,
+    cancelled: pd.Series,
+    unknown_words: dict[str, dict[str, int]],
+) -> FileFacts:
+    """The file-level facts of one part (see FileFacts): counts, and the cancellations after its latest application."""
+    ids = int(as_text(raw_id).notna().sum())  # non-empty ID cells
+    facts = FileFacts(ids=ids, ids_as_numbers=ids_lost, unknown_words=unknown_words)
+    latest = applied.max()  # dates are whole days; missing ones are skipped
+    if pd.notna(latest):
+        facts.latest_applied = np.datetime64(latest, "D")
+        late = cancelled[cancelled > latest].to_numpy().astype("datetime64[D]")  # (a missing date is never later)
+        days, counts = np.unique(late, return_counts=True)
+        facts.late_cancellations = dict(zip(days, counts.tolist(), strict=True))
+    return facts
+
+
+def part_facts(raw: pd.DataFrame, file_format: str) -> FileFacts:
+    """The file-level facts of raw cells, as `normalize(raw, ..., facts=...)` finds them, without normalizing the
+    rest (the Dask engine's first pass)."""
+    idx = pd.RangeIndex(len(raw))
+    raw = raw.set_axis(idx, axis=0)
+    empty = null_text(idx)
+    raw_id, id_problem = id_text(raw["id_number"] if "id_number" in raw.columns else empty, file_format == "parquet")
+    dates = {
+        name: parse_dates(raw[name] if name in raw.columns else empty, excel_serials=file_format == "xlsx")[0]
+        for name in ["applied_on", "cancelled_on"]
+    }
+    words = {name: read_booleans(raw[name])[2] for name in BOOLEAN_COLUMNS if name in raw.columns}
+    return _facts(raw_id, int(id_problem.notna().sum()), dates["applied_on"], dates["cancelled_on"], words)
+
+
+def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: FileFacts | None = None) -> pd.DataFrame:
     """Contract columns (already renamed) -> the normalized frame (absent columns empty; documents: no).
 
     `first_row`: the file row of raw's first row (header = row 1), for a part of a larger file.
+    `facts`: when given, what only the whole file can say (FileFacts) is added to it.
     """
     n = len(raw)
     idx = pd.RangeIndex(n)
@@ -116,16 +155,17 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2) -> pd.Dat
     problem.add(prov_empty, "province is empty")
     problem.add(
         ~prov_empty & out["province_code"].isna(),
-        lambda w: "province " + _quoted(out["province"][w]) + " is not a known province",
+        lambda w: "province " + _quoted(out["province"][w]) + UNKNOWN_PROVINCE,
     )
     out["record_problem"] = problem.series()
 
     note = RowProblems(idx)
+    unknown_words: dict[str, dict[str, int]] = {}
     for name in BOOLEAN_COLUMNS:
         if name not in raw.columns:  # absent: empty, which counts as no
             out[name] = np.zeros(n, dtype=bool)
             continue
-        values, unknown = parse_booleans(raw[name])
+        values, unknown, unknown_words[name] = read_booleans(raw[name])
         out[name] = values
         note.add(
             unknown,
@@ -133,6 +173,8 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2) -> pd.Dat
         )
     out["special_category"] = text("special_category")
     out["document_note"] = note.series()
+    if facts is not None:
+        facts.merge(_facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words))
     return out
 
 

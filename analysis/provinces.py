@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -61,9 +62,20 @@ ENGLISH_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_en"],
 # (residence permits of Taiwan residents, GB 11643 usage).
 ID_PREFIXES: frozenset[str] = CODES | {"83"}
 
+# The one-character abbreviations (简称), as on number plates and in addresses; some provinces have two.
+ABBREVIATIONS: dict[str, str] = {
+    "京": "11", "津": "12", "冀": "13", "晋": "14", "蒙": "15", "辽": "21", "吉": "22", "黑": "23",
+    "沪": "31", "苏": "32", "浙": "33", "皖": "34", "闽": "35", "赣": "36", "鲁": "37", "豫": "41",
+    "鄂": "42", "湘": "43", "粤": "44", "桂": "45", "琼": "46", "渝": "50", "川": "51", "蜀": "51",
+    "贵": "52", "黔": "52", "云": "53", "滇": "53", "藏": "54", "陕": "61", "秦": "61", "甘": "62",
+    "陇": "62", "青": "63", "宁": "64", "新": "65", "台": "71", "港": "81", "澳": "82",
+}  # fmt: skip
+
 _ENGLISH_SUFFIXES = re.compile(
     r"(province|municipality|autonomousregion|specialadministrativeregion|sar|sheng|shi|zizhiqu)$"
 )
+_PLACE_CODE = re.compile(r"[0-9]{4}|[0-9]{6}")  # a city (4403, 440300) or county (440305) code
+_NAME_IN_USE = re.compile(r"(?:\[\d*-\])?([^\[\]]+)")  # '深圳市', '[1983-]罗湖区'; '[-2010]崇文区' is a former name
 
 
 def _english_key(text: str) -> str:
@@ -84,22 +96,63 @@ def _build_lookup() -> dict[str, str]:
 
 
 _LOOKUP = _build_lookup()
+# Province names a value may begin with ('广东省深圳市', '广东深圳'), longest first: '广西壮族自治区' before '广西'.
+_NAME_PREFIXES = sorted(
+    [(name, code) for code, full, short, _ in _PROVINCES for name in (full, short)], key=lambda p: -len(p[0])
+)
+
+
+@functools.cache
+def divisions() -> dict[str, list[str]]:
+    """Six-digit GB/T 2260 codes and their names in use, as python-stdnum ships them (stdnum/cn/loc.dat, read
+    through stdnum.numdb): '440300' -> ['深圳市']. Former names ('[-2010]崇文区') are left out."""
+    from stdnum import numdb
+
+    names: dict[str, list[str]] = {}
+    for _, province, _, _, children in numdb.get("cn/loc").prefixes:
+        for _, low, _, props, _ in children:
+            for entry in props.get("county", "").split(","):
+                if m := _NAME_IN_USE.fullmatch(entry.strip()):
+                    names.setdefault(province + low, []).append(m.group(1))
+    return names
+
+
+@functools.cache
+def place_names() -> dict[str, str]:
+    """City and county names in use that belong to one province only, with its code: '深圳市' -> '44'.
+    '朝阳区' (Beijing and Changchun) is not in it. Read once, on the first value that needs it."""
+    provinces_of: dict[str, set[str]] = {}
+    for code, names in divisions().items():
+        for name in names:
+            provinces_of.setdefault(name, set()).add(code[:2])
+    return {name: codes.pop() for name, codes in provinces_of.items() if len(codes) == 1 and codes <= CODES}
 
 
 def _lookup_one(value: str) -> str | None:
+    """One distinct value to its province code, trying the forms in order (docs/data-contract.md, Provinces)."""
     text = value.strip()
     if not text:
         return None
     if re.fullmatch(r"\d+\.0+", text):  # a code that went through a spreadsheet number cell
         text = text.split(".")[0]
-    hit = _LOOKUP.get(text) or _LOOKUP.get(text.replace(" ", ""))
+    packed = re.sub(r"\s+", "", text)
+    hit = _LOOKUP.get(text) or _LOOKUP.get(packed) or _LOOKUP.get(_english_key(text))
     if hit:
         return hit
-    return _LOOKUP.get(_english_key(text))
+    if _PLACE_CODE.fullmatch(packed):  # the insured place's city or county code: its province's two digits
+        return packed[:2] if packed[:2] in CODES else None
+    if hit := ABBREVIATIONS.get(packed) or place_names().get(packed):
+        return hit
+    return next((code for name, code in _NAME_PREFIXES if packed.startswith(name)), None)
 
 
 def province_codes(values: pd.Series) -> pd.Series:
-    """Map province values (codes, Chinese or English names) to two-digit codes; unknown or empty -> NA."""
+    """Map province values to two-digit codes, one look-up per distinct value; unknown or empty -> NA.
+
+    Accepted: the code (44, 440000), the Chinese full or short name, pinyin or English names, a city or county
+    code (4403, 440300, 440305), a name beginning with a province's name (广东省深圳市, 广东深圳), the
+    one-character abbreviation (粤), and a city or county name of one province only (深圳市).
+    """
     arr = pa.array(values.astype("str").array)
     encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     mapped = pa.array([_lookup_one(u) for u in encoded.dictionary.to_pylist()], pa.string())

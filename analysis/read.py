@@ -119,7 +119,8 @@ def _read_excel(path: Path) -> pd.DataFrame:
     """The first sheet of a workbook as cells (the sheet names kept in attrs)."""
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
-            frame = pd.read_excel(book, dtype=object, sheet_name=0)
+            # Empty cells are missing; text such as 'N/A' or 'NULL' is kept as written, as in a CSV file.
+            frame = pd.read_excel(book, dtype=object, sheet_name=0, keep_default_na=False, na_values=[""])
             sheets = list(book.sheet_names)
     except Exception as exc:  # openpyxl raises many kinds for broken files
         with path.open("rb") as fh:

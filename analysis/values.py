@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -84,14 +85,32 @@ def as_text(values: pd.Series) -> pd.Series:
     return pd.Series(text[codes], index=values.index, dtype="str").str.strip().replace("", pd.NA)
 
 
+def kept_digits(value: object) -> object:
+    """A number cell with more than 15 digits as the digits it really kept, '?' for the others (docs/data-contract.md,
+    decision 8): 1.1010519491231e17 (Excel kept 110105194912310) -> '11010519491231????'. Its other digits are
+    artefacts of the binary number (…0000, …0016), which nothing must show, masked or not. Other cells: as text."""
+    if not is_number(value) or (isinstance(value, float) and not (np.isfinite(value) and value.is_integer())):
+        return _cell_text(value)
+    number = Decimal(repr(float(value))) if isinstance(value, (float, np.floating)) else Decimal(int(value))
+    _, digits, exponent = number.as_tuple()
+    width = len(digits) + exponent  # digits before the decimal point (the value is whole)
+    if width <= EXCEL_DIGITS:
+        return _cell_text(value)
+    kept = "".join(map(str, digits)).rstrip("0")[:EXCEL_DIGITS]  # trailing zeros may be artefacts too
+    return kept + "?" * (width - len(kept))
+
+
 def id_text(values: pd.Series, numbers_exact: bool) -> tuple[pd.Series, pd.Series]:
-    """ID column as text (as given, for display) plus a problem for cells whose digits may be lost."""
+    """ID column as text (as given, for display) plus a problem for cells whose digits may be lost. A number
+    cell with lost digits shows only the digits it kept (`kept_digits`)."""
     problem = null_text(values.index)
     if values.dtype == "str":
         text = values
     elif pd.api.types.is_float_dtype(values):
         problem[values.notna()] = DECIMAL_ID
-        return as_text(values), problem
+        codes, uniques = factorize(values)
+        shown = np.array([kept_digits(u) for u in uniques] + [None], dtype=object)
+        return pd.Series(shown[codes], index=values.index, dtype="str"), problem
     else:
         obj = values.astype(object)
         is_num = obj.map(is_number).astype(bool)
@@ -101,7 +120,9 @@ def id_text(values: pd.Series, numbers_exact: bool) -> tuple[pd.Series, pd.Serie
             is_float = nums.map(lambda v: isinstance(v, float) and not float(v).is_integer()).astype(bool)
             digits = text[is_num].str.len()
             lost = is_float | ((digits > EXCEL_DIGITS) & (not numbers_exact))
-            problem[nums.index[lost.to_numpy()]] = NUMBER_ID
+            at = nums.index[lost.to_numpy()]
+            problem[at] = NUMBER_ID
+            text[at] = nums[lost.to_numpy()].map(kept_digits).astype("str")
     if text.dtype == "str" and is_arrow_text(text):  # only values that are not all digits can hold an E
         other = np.flatnonzero(~pc.fill_null(pc.ascii_is_decimal(arrow_of(text)), True).to_numpy(zero_copy_only=False))
         maybe = np.zeros(len(text), dtype=bool)
@@ -155,12 +176,24 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
 
 
 def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse true/false, yes/no, y/n, 1/0, 是/否 (empty = false): (booleans, mask of unrecognised values)."""
+    """Parse the contract's yes/no words (empty = false): (booleans, mask of unrecognised values)."""
+    truth, unknown, _ = read_booleans(values)
+    return truth, unknown
+
+
+def read_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, int]]:
+    """parse_booleans, and the values not understood with their number of cells (for the load report)."""
     codes, uniques = factorize(values)
-    words = as_text(pd.Series(uniques, dtype=object)).fillna("").str.lower().tolist()
+    text = as_text(pd.Series(uniques, dtype=object)).fillna("")
+    words = text.str.lower().tolist()
     truth = np.array([u in TRUE_WORDS for u in words] + [False])
     known = np.array([u in TRUE_WORDS or u in FALSE_WORDS for u in words] + [True])
+    counts = np.bincount(codes[codes >= 0], minlength=len(words)) if len(words) else np.zeros(0, dtype=np.int64)
+    unknown_words: dict[str, int] = {}
+    for at in np.flatnonzero(~known[:-1]):  # distinct values of the same text (1 and '1' in a workbook) add up
+        unknown_words[text.iloc[at]] = unknown_words.get(text.iloc[at], 0) + int(counts[at])
     return (
         pd.Series(truth[codes], index=values.index, dtype=bool),
         pd.Series(~known[codes], index=values.index, dtype=bool),
+        unknown_words,
     )

@@ -2,14 +2,30 @@
 header aliases, types, and one-line errors."""
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.contract import LoadError
+from analysis.contract import FileFacts, LoadError
 from analysis.load import load_applications
-from analysis.values import parse_booleans, parse_dates
+from analysis.normalize import normalize, part_facts
+from analysis.privacy import mask_ids
+from analysis.rules import flag_applications
+from analysis.values import kept_digits, parse_booleans, parse_dates
+
+from .helpers import P1, P2, P3, app
+
+TRIED = "(not a province code, name, abbreviation, or a city/county of one province)"
+
+
+def scheduled(rows: str, latest: str) -> str:
+    return (
+        f"scheduled cancellations: {rows} cancelled_on after the latest applied_on in the file ({latest}); "
+        "each card is read as live until its cancelled_on"
+    )
+
 
 ROWS = [
     {"application_id": "A1", "id_number": "11010519491231002X", "province": "广东", "applied_on": "2023-05-01"},
@@ -63,6 +79,9 @@ def test_gb18030_file_is_not_mistaken_for_utf8(write_records):
         ["Application_ID", " ID_NUMBER ", "Province", "APPLIED_ON"],
         ["申请编号", "公民身份号码", "参保省份", "申请日期"],
         ["申请编号", "社会保障号码", "省份", "申领日期"],
+        ["申领编号", "身份证号", "省份", "申领时间"],
+        ["申请编号", "证件号码", "参保省份", "受理日期"],
+        [" 申领编号 ", "身份证号 ", "省份", "申领时间"],
     ],
 )
 def test_header_aliases(tmp_path, headers):
@@ -209,7 +228,14 @@ def test_unrecognised_boolean_is_noted_on_the_row(write_records):
         ({"cancelled_on": "2023-04-30"}, "cancelled_on 2023-04-30 is before applied_on 2023-05-01"),
         ({"cancelled_on": "已注销"}, "cancelled_on '已注销' is not a date"),
         ({"province": ""}, "province is empty"),
-        ({"province": "Atlantis"}, "province 'Atlantis' is not a known province"),
+        (
+            {"province": "Atlantis"},
+            "province 'Atlantis' is not a known province " + TRIED,
+        ),
+        (
+            {"province": "朝阳区"},  # a district of Beijing and of Changchun
+            "province '朝阳区' is not a known province " + TRIED,
+        ),
         ({"application_id": ""}, "application_id is empty"),
     ],
 )
@@ -296,3 +322,186 @@ def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batc
         whole = (tmp_path / "whole" / name).read_bytes()
         assert (tmp_path / "batches" / name).read_bytes() == whole
         assert (tmp_path / "small" / name).read_bytes() == whole
+
+
+# ---------------------------------------------------------------- the forms real exports use, and file-level notes
+
+
+def test_cancelled_on_header_注销时间(tmp_path):
+    path = tmp_path / "a.csv"
+    columns = ["申领编号", "证件号码", "省份", "受理日期", "注销时间"]
+    pd.DataFrame([["A1", "11010519491231002X", "粤", "2023年5月1日", "2024/1/2"]], columns=columns).to_csv(
+        path, index=False
+    )
+    loaded = load_applications(path)
+    assert loaded.report.columns == dict(
+        zip(["application_id", "id_number", "province", "applied_on", "cancelled_on"], columns, strict=True)
+    )
+    assert loaded.frame["cancelled_on"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-02"]
+    assert loaded.frame["province_code"].tolist() == ["44"]
+
+
+@pytest.mark.parametrize(
+    "word, truth",
+    [
+        ("有", True),
+        ("无", False),
+        ("√", True),
+        ("×", False),
+        ("✓", True),
+        ("✔", True),
+        ("✗", False),
+        ("✘", False),
+        ("已提交", True),
+        ("未提交", False),
+        ("已提供", True),
+        ("未提供", False),
+        ("YES", True),
+        ("No", False),
+        (" 是 ", True),
+    ],
+)
+def test_yes_no_words(word, truth):
+    values, unknown = parse_booleans(pd.Series([word, "待补"], dtype="str"))
+    assert values.tolist() == [truth, False]
+    assert unknown.tolist() == [False, True]
+
+
+def test_an_export_writing_有_throughout_is_complete_and_needs_no_note(write_records):
+    words = {"has_second_gen_id": "有", "id_copy": "有", "household_register_copy": "无", "special_documents": "无"}
+    rows = [{**ROWS[0], **words}, {**ROWS[0], **words, "application_id": "A2", "id_copy": "无"}]
+    loaded = load_applications(write_records(rows))
+    flags = flag_applications(loaded.frame)
+    assert loaded.frame["id_copy"].tolist() == [True, False]
+    assert flags.loc[flags["flag"] == "incomplete_documents", "application_id"].tolist() == ["A2"]
+    assert loaded.report.notes == []
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_yes_no_values_not_understood_are_counted_for_the_file(write_records, kind):
+    """One note per column: how many cells, the commonest values ('N/A' too: a workbook keeps it as text)."""
+    id_copy = ["待补", "N/A", "待补", "?", "maybe", "N/A", "待补", "是", ""]
+    rows = [{**ROWS[0], "application_id": f"A{i}", "id_copy": word} for i, word in enumerate(id_copy)]
+    rows[0]["household_register_copy"] = "later"
+    loaded = load_applications(write_records(rows, kind=kind))
+    assert loaded.report.notes == [
+        "id_copy: 7 values not understood, read as no: '待补', 'N/A', '?' and 1 other value",
+        "household_register_copy: 1 value not understood, read as no: 'later'",
+    ]
+    assert not loaded.frame["id_copy"].iloc[:7].any()
+    assert "id_copy value 'N/A' not understood, read as no" in loaded.frame["document_note"].iloc[1]
+
+
+def test_scheduled_cancellations_are_counted_and_the_card_is_live_until_then(write_records):
+    rows = [
+        app("A1", P1, "广东", "2023-01-01", "2025-01-01"),  # after the file's latest application: scheduled
+        app("A2", P1, "广东省深圳市", "2024-06-01"),  # the card of A1 is still live: a duplicate
+        app("B1", P3, "北京", "2020-01-01", "2024-06-01"),  # on the day of the latest application: not scheduled
+        app("B2", P2, "上海", "2021-01-01", "2024-06-02"),  # scheduled, on a person with one card
+    ]
+    loaded = load_applications(write_records(rows))
+    assert loaded.report.notes == [scheduled("2 rows have", "2024-06-01")]
+    flags = flag_applications(loaded.frame)
+    assert flags[["application_id", "flag", "conflicts_with"]].values.tolist() == [["A2", "duplicate_card", "A1"]]
+    assert "cancelled 2025-01-01" in flags["detail"].iloc[0]
+    one = load_applications(write_records(rows[:2])).report.notes
+    assert one == [scheduled("1 row has", "2024-06-01")]
+
+
+def _number_cells(tmp_path, ids: list) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["application_id", "id_number", "province", "applied_on"])
+    for i, number in enumerate(ids):
+        ws.append([f"A{i}", number, "44", "2023-05-01"])
+    wb.save(tmp_path / "a.xlsx")
+    return tmp_path / "a.xlsx"
+
+
+def test_most_ids_as_spreadsheet_numbers_get_a_prominent_note(tmp_path):
+    excel = 1.1010519491231e17  # how Excel keeps 110105194912310021: 15 significant digits
+    loaded = load_applications(_number_cells(tmp_path, [excel, excel + 1e3, 1.3050319670401e17, P1]))
+    assert loaded.report.notes[0] == (
+        "WARNING: 3 of 4 ID numbers arrived as spreadsheet numbers with digits lost (flagged invalid_id, matched "
+        "with nothing): store the ID column as text (in Excel, format it as Text before the numbers go in) and "
+        "export the file again"
+    )
+    assert loaded.frame["id_problem"].notna().sum() == 3
+    few = load_applications(_number_cells(tmp_path, [excel, P1, P3])).report.notes
+    assert not any(note.startswith("WARNING") for note in few)
+
+
+def test_a_parquet_float_id_column_and_scientific_text_get_the_note_too(tmp_path, write_records):
+    frame = pd.DataFrame({"application_id": ["A1", "A2"], "id_number": [1.1010519491231002e17, 1.1e17]})
+    frame = frame.assign(province="44", applied_on="2023-05-01")
+    frame.to_parquet(tmp_path / "a.parquet")
+    assert load_applications(tmp_path / "a.parquet").report.notes[0].startswith("WARNING: 2 of 2 ID numbers")
+    rows = [{**ROWS[0], "application_id": f"A{i}", "id_number": "1.10105E+17"} for i in range(2)] + [ROWS[1]]
+    assert load_applications(write_records(rows)).report.notes[0].startswith("WARNING: 2 of 3 ID numbers")
+
+
+def test_masked_ids_of_number_cells_show_no_digit_the_source_lacks(tmp_path):
+    """A number cell keeps 15 significant digits; the rest of the binary number (…0000, …0016) is an artefact.
+    id_number keeps the digits the cell had and writes '?' for the others, so masking shows none of them."""
+    loaded = load_applications(_number_cells(tmp_path, [1.1010519491231e17, 1.3050319670401e17, 130503670401001]))
+    shown = loaded.frame["id_number"].tolist()
+    assert shown == ["11010519491231????", "13050319670401????", "130503670401001"]
+    assert mask_ids(loaded.frame["id_number"]).tolist() == [
+        "110105********????",
+        "130503********????",
+        "130503*****1001",
+    ]
+    frame = pd.DataFrame({"application_id": ["A1"], "id_number": [1.1010519491231002e17]})
+    frame.assign(province="44", applied_on="2023-05-01").to_parquet(tmp_path / "a.parquet")
+    number = load_applications(tmp_path / "a.parquet").frame["id_number"]
+    assert number.tolist() == ["110105194912310???"]  # not …016, the float's artefact
+    assert mask_ids(number).tolist() == ["110105********0???"]
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1.1010519491231e17, "11010519491231????"),
+        (110105194912310021, "110105194912310???"),  # an exact integer: still only 15 digits are kept
+        (1.1e17, "11????????????????"),
+        (130503670401001.0, "130503670401001"),  # 15 digits: exact
+        (440000.5, "440000.5"),
+        ("11010519491231002X", "11010519491231002X"),
+    ],
+)
+def test_kept_digits(value, text):
+    assert kept_digits(value) == text
+
+
+def test_file_facts_of_parts_add_up_to_those_of_the_whole_file():
+    """Parquet batches and Dask partitions each see part of a file: merged, their notes are the whole file's."""
+    raw = pd.DataFrame(
+        {
+            "application_id": ["A1", "A2", "A3", "A4", "A5", "A6"],
+            "id_number": [P1, "1.10105E+17", "", P2, "1.10105E+17", "1.10105E+17"],
+            "province": ["44"] * 6,
+            "applied_on": ["2020-01-01", "2020-02-01", "2021-01-01", "2024-06-01", "2022-01-01", "2020-01-01"],
+            "cancelled_on": ["2023-01-01", "2024-07-01", "", "", "2025-01-01", ""],
+            "id_copy": ["待补", "是", "待补", "N/A", "有", ""],
+        },
+        dtype="str",
+    )
+    whole = FileFacts()
+    normalize(raw, "csv", facts=whole)
+    parts = [FileFacts(), FileFacts()]
+    normalize(raw.iloc[:3], "csv", facts=parts[0])
+    normalize(raw.iloc[3:], "csv", first_row=5, facts=parts[1])
+    merged = FileFacts().merge(parts[1]).merge(parts[0])
+    assert (
+        merged.notes()
+        == whole.notes()
+        == [
+            "id_copy: 3 values not understood, read as no: '待补', 'N/A'",
+            scheduled("2 rows have", "2024-06-01"),
+        ]
+    )
+    assert merged.warnings() == whole.warnings() and whole.warnings()[0].startswith("WARNING: 3 of 5 ID numbers")
+    assert [part_facts(raw.iloc[:3], "csv").notes(), part_facts(raw.iloc[3:], "csv").notes()] == [
+        parts[0].notes(),
+        parts[1].notes(),
+    ]

@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from analysis.provinces import PROVINCES, label, province_codes
+from analysis import provinces
+from analysis.provinces import ABBREVIATIONS, PROVINCES, label, place_names, province_codes
 
 
 @pytest.mark.parametrize(
@@ -30,15 +31,100 @@ from analysis.provinces import PROVINCES, label, province_codes
         ("Hong Kong", "81"),
         ("澳门", "82"),
         ("44.0", "44"),  # a code that passed through a spreadsheet number cell
+        # the insured place instead of the province: a city or county code, its first two digits
+        ("4403", "44"),
+        ("440300", "44"),
+        ("440305", "44"),
+        ("440300.0", "44"),
+        ("6101", "61"),
+        ("110105", "11"),
+        # a name that begins with a province's full or short name
+        ("广东省深圳市", "44"),
+        ("广东深圳", "44"),
+        ("广东 深圳", "44"),
+        ("北京市朝阳区", "11"),
+        ("广西壮族自治区南宁市", "45"),
+        ("内蒙古呼和浩特", "15"),
+        ("陕西西安", "61"),
+        ("山西太原", "14"),
+        ("广东X", "44"),  # only the beginning is read
+        # one-character abbreviations, both of the provinces that have two
+        ("粤", "44"),
+        ("京", "11"),
+        ("蒙", "15"),
+        ("川", "51"),
+        ("蜀", "51"),
+        ("贵", "52"),
+        ("黔", "52"),
+        ("陕", "61"),
+        ("秦", "61"),
+        ("晋", "14"),
+        ("港", "81"),
+        # a city or county name alone, of one province only
+        ("深圳市", "44"),
+        ("浦东新区", "31"),
+        ("石家庄市", "13"),
+        ("乌鲁木齐市", "65"),
+        # names of places that begin like another province's name: the place wins
+        ("河北区", "12"),  # a district of Tianjin, not Hebei
+        ("海南藏族自治州", "63"),  # a prefecture of Qinghai, not Hainan
+        ("河南蒙古族自治县", "63"),  # a county of Qinghai, not Henan
     ],
 )
 def test_accepted_forms(value, code):
     assert province_codes(pd.Series([value], dtype="str")).iloc[0] == code
 
 
-@pytest.mark.parametrize("value", ["火星", "Atlantis", "99", "广东X", "", None, "4"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "火星",
+        "Atlantis",
+        "99",
+        "",
+        None,
+        "4",
+        "440",  # neither a province code nor a city or county code
+        "44030",
+        "4403000",
+        "9901",  # a city code whose first two digits are no province
+        "990100",
+        "830000",  # 83 starts ID numbers of Taiwan residents, but is no province
+        "朝阳区",  # a district of Beijing and of Changchun: which one is not known
+        "市辖区",  # in every province
+        "崇文区",  # a former district of Beijing (to 2010): only names in use count
+        "粤B",  # an abbreviation only alone
+        "深圳",  # a city name only as GB/T 2260 writes it
+    ],
+)
 def test_unknown_values_are_missing(value):
     assert pd.isna(province_codes(pd.Series([value], dtype="str")).iloc[0])
+
+
+def test_place_names_come_from_stdnum_and_belong_to_one_province():
+    names = place_names()
+    assert names["深圳市"] == "44" and names["浦东新区"] == "31" and names["河北区"] == "12"
+    assert "朝阳区" not in names and "市辖区" not in names and "崇文区" not in names
+    assert len(names) > 3000
+    assert set(names.values()) <= set(PROVINCES["code"])
+    assert provinces.divisions()["440300"] == ["深圳市"]
+
+
+def test_abbreviations_cover_every_province_level_division():
+    assert set(ABBREVIATIONS.values()) == set(PROVINCES["code"])
+    assert all(len(a) == 1 for a in ABBREVIATIONS)
+
+
+def test_each_distinct_value_is_looked_up_once(monkeypatch):
+    """Matching stays vectorized: one look-up per distinct value, however many rows hold it."""
+    seen = []
+    lookup = provinces._lookup_one
+    monkeypatch.setattr(provinces, "_lookup_one", lambda v: seen.append(v) or lookup(v))
+    values = pd.Series(["广东省深圳市", "深圳市", "粤", "440300", "朝阳区"] * 20_000, dtype="str")
+    codes = province_codes(values)
+    assert sorted(seen) == sorted(["广东省深圳市", "深圳市", "粤", "440300", "朝阳区"])
+    assert codes.iloc[:5].tolist()[:4] == ["44"] * 4 and pd.isna(codes.iloc[4])
+    assert codes.notna().sum() == 80_000
 
 
 def test_table_has_the_34_province_level_divisions():

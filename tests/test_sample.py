@@ -5,6 +5,7 @@ import pytest
 
 from analysis import config
 from analysis.load import load_applications
+from analysis.provinces import ABBREVIATIONS
 from analysis.rules import flag_applications
 from analysis.sample import generate, write_sample
 
@@ -77,3 +78,42 @@ def test_the_large_file_paths_give_the_planted_flags_on_the_sample(monkeypatch, 
     monkeypatch.setattr(ids, "CHUNK", 997)  # chunk edges fall anywhere, the last chunk is a short one
     loaded = load_applications(config.SAMPLE_APPLICATIONS)
     assert as_set(flag_applications(loaded.frame)) == expected
+
+
+def test_the_sample_cancels_nothing_after_its_export_date_but_a_few_planted_scheduled_cards(expected):
+    """Cancellations up to the export date (the latest application), except a few scheduled ones: the load report
+    counts them, and the cards are live until then (the first card of some planted duplicates is one of them)."""
+    loaded = load_applications(config.SAMPLE_APPLICATIONS)
+    f = loaded.frame
+    latest = f["applied_on"].max()
+    after = f["cancelled_on"] > latest
+    assert 10 <= after.sum() <= 60
+    note = (
+        f"scheduled cancellations: {after.sum()} rows have cancelled_on after the latest applied_on in the file "
+        f"({latest:%Y-%m-%d}); each card is read as live until its cancelled_on"
+    )
+    assert loaded.report.notes == [note]
+    scheduled = set(f.loc[after, "application_id"])
+    named = {
+        conflict for (_, flag, conflict), _ in expected.items() if flag in ("duplicate_card", "cross_province_conflict")
+    }
+    assert scheduled & named  # planted flags whose earlier card is live until a scheduled cancellation
+
+
+def test_the_sample_holds_the_new_forms_and_reads_them():
+    raw = pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    f = load_applications(config.SAMPLE_APPLICATIONS).frame
+    words = set(raw[["持有二代身份证", "身份证复印件", "户口簿复印件", "特殊证明材料"]].to_numpy().ravel())
+    assert {"有", "无", "√", "×"} <= words
+    province = raw["省份"]
+    forms = {
+        "city code": province.str.fullmatch(r"\d{4}00") & ~province.str.endswith("0000"),
+        "county code": province.str.fullmatch(r"\d{6}") & ~province.str.endswith("00"),
+        "four digits": province.str.fullmatch(r"\d{4}"),
+        "province and city": province.str.fullmatch(r"\w+(省|自治区)\w+市"),
+        "abbreviation": province.isin(list(ABBREVIATIONS)),
+        "city alone": province.isin(["深圳市", "广州市", "石家庄市", "成都市", "杭州市"]),
+    }
+    for name, rows in forms.items():
+        assert 5 <= rows.sum() <= 1000, name
+        assert f.loc[rows.to_numpy(), "province_code"].notna().all(), name

@@ -124,8 +124,8 @@ def record_faults(rng: np.random.Generator, rows: pd.DataFrame, out: pd.DataFram
     out.loc[at("applied_on not a date"), "applied_on"] = "待定"
     m = at("cancelled before applied")
     out.loc[m, "cancelled_on"] = (applied[m] - pd.Timedelta(days=45)).dt.strftime("%Y-%m-%d").astype("str")
-    m = at("unknown province")
-    out.loc[m, "province"] = np.array(["火星", "Atlantis", "99", "广东X"], dtype=object)[
+    m = at("unknown province")  # 朝阳区: a district of Beijing and of Changchun, so no province
+    out.loc[m, "province"] = np.array(["火星", "Atlantis", "99", "朝阳区"], dtype=object)[
         rng.integers(0, 4, size=int(m.sum()))
     ]
     out.loc[at("province empty"), "province"] = ""

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import provinces
-from .tables import GIVEN, SPECIAL_CATEGORIES, SURNAMES
+from .tables import COUNTIES, GIVEN, SPECIAL_CATEGORIES, SURNAMES
 
 
 def date_text(rng: np.random.Generator, dates: pd.Series) -> pd.Series:
@@ -31,8 +31,40 @@ def date_text(rng: np.random.Generator, dates: pd.Series) -> pd.Series:
     return out
 
 
+def _place_forms(rng: np.random.Generator, codes: pd.Series) -> list[pd.Series]:
+    """The insured place instead of the province, as some exports write it: city code (440300), county code
+    (440303), four-digit city code (4403), 广东省深圳市, 广东深圳, 粤, and the city name alone (深圳市) where it
+    belongs to one province only (else the short name). Municipalities name a district instead of the city."""
+    county_lists = {p: np.array(v[1], dtype=object) for p, v in COUNTIES.items()}
+    county = pd.Series("", index=codes.index, dtype=object)
+    for p, counties in county_lists.items():
+        here = (codes == p).to_numpy()
+        county[here] = counties[rng.integers(0, len(counties), size=int(here.sum()))]
+    county = county.astype("str")
+    names = provinces.divisions()
+
+    def city_of(place: str) -> str:
+        city = names.get(place[:4] + "00", ["市辖区"])[0]
+        return names.get(place, [""])[0] if city == "市辖区" else city
+
+    city = county.map(city_of).astype("str")
+    one_province = (city.map(provinces.place_names()).fillna("") == codes).to_numpy(dtype=bool)
+    alone = city.where(one_province, codes.map(provinces.SHORT_NAME))
+    abbreviation = {code: a for a, code in reversed(list(provinces.ABBREVIATIONS.items()))}
+    return [
+        county.str.slice(0, 4) + "00",
+        county,
+        county.str.slice(0, 4),
+        codes.map(provinces.FULL_NAME) + city,
+        codes.map(provinces.SHORT_NAME) + city.str.removesuffix("市"),
+        codes.map(abbreviation),
+        alone,
+    ]
+
+
 def province_text(rng: np.random.Generator, codes: pd.Series) -> pd.Series:
-    """Province as exports write it: short or full Chinese name, 2- or 6-digit code, English name."""
+    """Province as exports write it: short or full Chinese name, 2- or 6-digit code, English name; now and then
+    the insured place instead (see _place_forms)."""
     table = provinces.PROVINCES.set_index("code")
     forms = [
         codes.map(table["short_zh"]),
@@ -40,8 +72,9 @@ def province_text(rng: np.random.Generator, codes: pd.Series) -> pd.Series:
         codes,
         codes + "0000",
         codes.map(table["name_en"]),
+        *_place_forms(rng, codes),
     ]
-    choice = rng.choice(5, size=len(codes), p=[0.4, 0.2, 0.15, 0.1, 0.15])
+    choice = rng.choice(len(forms), size=len(codes), p=[0.37, 0.19, 0.14, 0.09, 0.14] + [0.01] * 7)
     out = pd.Series(pd.NA, index=codes.index, dtype="str")
     for i, form in enumerate(forms):
         out[choice == i] = form[choice == i].astype("str")
@@ -49,9 +82,10 @@ def province_text(rng: np.random.Generator, codes: pd.Series) -> pd.Series:
 
 
 def _bool_text(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
-    yes = np.array(["是", "1", "Y", "true", "yes", "TRUE"], dtype=object)
-    no = np.array(["否", "0", "N", "false", "no", ""], dtype=object)
-    pick = rng.integers(0, 6, size=len(values))
+    """Yes/no in the words exports use; 有/无 and √/× now and then."""
+    yes = np.array(["是", "1", "Y", "true", "yes", "TRUE", "有", "√"], dtype=object)
+    no = np.array(["否", "0", "N", "false", "no", "", "无", "×"], dtype=object)
+    pick = rng.choice(len(yes), size=len(values), p=[0.16] * 6 + [0.025, 0.015])
     return np.where(values, yes[pick], no[pick])
 
 

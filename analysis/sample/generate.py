@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import config
 from ..contract import HEADER_ALIASES
+from ..values import parse_dates
 from .corner_cases import hand_made_cases
 from .faults import id_text, plant_faults, record_faults
 from .forms import date_text, documents, names, province_text
@@ -22,6 +23,33 @@ COLUMNS = list(HEADER_ALIASES)
 
 
 CHINESE_HEADERS = {c: HEADER_ALIASES[c][1] for c in COLUMNS}
+# record faults that leave no application date in the file
+NO_APPLIED_ON = ["applied_on empty", "applied_on not a calendar date", "applied_on not a date"]
+SCHEDULED = 0.001  # share of clean single applications, and of live first cards of a pair, cancelled after export
+
+
+def export_day(rows: pd.DataFrame, edge_rows: list[dict]) -> np.datetime64:
+    """The export date: the latest application date the file holds."""
+    undated = rows["record_fault"].isin(NO_APPLIED_ON).to_numpy(dtype=bool)
+    edge = parse_dates(pd.Series([r["applied_on"] for r in edge_rows], dtype="str"))[0]
+    days = np.append(rows["applied"].to_numpy()[~undated], edge.to_numpy()).astype("datetime64[D]")
+    return days.max()
+
+
+def cancellations(rng: np.random.Generator, rows: pd.DataFrame, export: np.datetime64) -> pd.Series:
+    """cancelled_on up to the export date, and a few scheduled ones after it (docs/data-contract.md, Dates): on
+    clean single applications, and on first cards of a duplicate or conflict that were still live at the second
+    application. Neither changes a flag: a card is live until its cancellation, and these are all later."""
+    cancelled = rows["cancelled"].to_numpy().copy()
+    cancelled[cancelled > export] = np.datetime64("NaT")  # a card cancelled after the export is live in it
+    single = (rows["template"] == "single").to_numpy() & rows["record_fault"].isna().to_numpy()
+    live_first = rows["template"].isin(["duplicate", "cross"]).to_numpy() & ~np.isnat(cancelled)
+    live_first &= (rows["step"] == 0).to_numpy()
+    u = rng.random(len(rows))
+    scheduled = (single & (u < SCHEDULED)) | (live_first & (u < 50 * SCHEDULED))
+    later = rng.integers(1, 400, size=int(scheduled.sum())).astype("timedelta64[D]")
+    cancelled[scheduled] = export + later
+    return pd.Series(cancelled, index=rows.index)
 
 
 def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +81,7 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
             "province": province_text(rng, codes),
             "city": city_names.where(rng.random(n) < 0.8, ""),
             "applied_on": date_text(rng, rows["applied"]),
-            "cancelled_on": date_text(rng, rows["cancelled"]).fillna(""),
+            "cancelled_on": date_text(rng, cancellations(rng, rows, export_day(rows, edge_rows))).fillna(""),
             **documents(rng, rows),
         }
     )
