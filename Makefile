@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 DATA ?= data/sample/applications.csv
 OUT ?= reports
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# The value of a variable, as given, as one shell word, whatever it holds (spaces, Chinese, quotes, $):
+# make flag DATA="申领 导出/2026年11月 申领.xlsx" OUT="结果/2026年11月"
+quote = '$(subst ','\'',$(value $(1)))'
 
 .DEFAULT_GOAL := help
 .PHONY: help install report flag test lint format notebooks lab sample reference lock bench clean
@@ -27,11 +30,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv (when missing) and install the pinned stack
 
-report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= for notebook 04): flags, workbook, HTML in OUT
-	$(PY) -m analysis report $(DATA) --out $(OUT) $(if $(LEDGER),--ledger $(LEDGER),)
+report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= for notebook 04, PROVINCE= for one province's view): flags, workbooks, HTML in OUT
+	$(PY) -m analysis report $(call quote,DATA) --out $(call quote,OUT) $(if $(LEDGER),--ledger $(call quote,LEDGER),) $(if $(PROVINCE),--province $(call quote,PROVINCE),)
 
 flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT
-	$(PY) -m analysis flag $(DATA) --out $(OUT)
+	$(PY) -m analysis flag $(call quote,DATA) --out $(call quote,OUT)
 
 test: lint ## style check, then unit tests and strict nbval over every notebook, in one pytest run
 	$(PY) -m pytest
@@ -64,5 +67,7 @@ bench: $(STAMP) ## benchmark flag against DuckDB and Polars (installs benchmarks
 	$(UV) pip install -q --compile-bytecode --python $(PY) -r benchmarks/requirements.lock
 	$(PY) benchmarks/bench_engines.py --rows 1000000 10000000
 
-clean: ## remove generated reports
-	rm -rf $(OUT)
+# Only what flag/report wrote into OUT (their list OUT/.analysis-files.json), and only files unchanged since;
+# then OUT if it is empty. An analyst's own files in OUT stay. Needs no .venv.
+clean: ## remove only the files flag/report wrote into OUT (as listed there, unless changed since), then OUT if empty
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m analysis clean --out $(call quote,OUT)

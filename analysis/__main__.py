@@ -1,59 +1,76 @@
-"""Command line: `python -m analysis flag INPUT --out DIR`, `sample`, `report`.
+"""Command line: `python -m analysis flag INPUT --out DIR`, `report`, `sample`, `clean --out DIR`.
 
 Each command imports what it needs when it runs: pandas, Dask and papermill take seconds to import, and
-`--help` or a one-line error should not wait for them.
+`--help` or a one-line error should not wait for them. Every line a person reads is Chinese first, then
+English (analysis/messages.py). `flag` and `report` list the files they wrote into --out in a manifest
+there (MANIFEST); `clean` removes exactly those, and nothing an analyst put into the folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import stat
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from . import config
+from . import config, messages
+
+MANIFEST = ".analysis-files.json"  # in --out: the files flag/report wrote there, for `clean`
+
+
+class Refused(Exception):
+    """A refusal of `clean` (which runs without pandas, so without contract.LoadError): one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its one-line errors Chinese first (the usage line stays as argparse prints it)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, messages.error_line(message, prefix=f"{self.prog}: error: ") + "\n")
+
+
+def _step(text: str, show: bool) -> None:
+    """One progress line on stderr, for a person at a terminal (quiet otherwise: stderr stays empty)."""
+    if show:
+        print(text, file=sys.stderr, flush=True)
 
 
 def _flag(args: argparse.Namespace) -> int:
     from ._fast.memory import release_memory
-    from .contract import LoadError
+    from .contract import FLAGS, LoadError
     from .export import write_outputs
     from .load import load_applications
     from .rules import flag_loaded
 
+    show = sys.stderr.isatty()
     if args.engine == "dask" or args.scheduler:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
         from .engines.dask import flag_with_dask
 
-        result = flag_with_dask(args.input, args.out, scheduler=args.scheduler)
-        _print_summary(result, args.out)
+        result = flag_with_dask(args.input, args.out, scheduler=args.scheduler, progress=show)
+        print(messages.flag_summary(result, FLAGS, args.out))
         return 0
-    from tqdm.auto import tqdm
-
-    with tqdm(total=3, desc="flag", unit="step", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
-        loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
-        bar.update()
-        flags = flag_loaded(loaded)
-        bar.update()
-        if not args.workbook:  # the records are done with: free them before the flags are written
-            loaded.frame = None
-            release_memory()
-        result = write_outputs(args.out, loaded.report, flags)
-        bar.update()
+    _step(f"读取 reading {Path(args.input).name} …", show)
+    loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
+    _step(f"检查 flagging {loaded.report.rows_read:,} rows …", show)
+    flags = flag_loaded(loaded)
+    if not args.workbook:  # the records are done with: free them before the flags are written
+        loaded.frame = None
+        release_memory()
+    _step(f"写出 writing flags.csv, summary.json ({len(flags):,} flags) …", show)
+    result = write_outputs(args.out, loaded.report, flags)
     if args.workbook:
         from .workbook import write_workbook
 
+        _step(f"工作簿 writing {args.workbook} …", show)
         write_workbook(args.workbook, loaded.frame, flags, masked=args.mask_workbook)
-    _print_summary(result, args.out)
+    print(messages.flag_summary(result, FLAGS, args.out))
     return 0
-
-
-def _print_summary(result: dict, out: str) -> None:
-    from .contract import FLAGS
-
-    counts = ", ".join(f"{k} {result[k]}" for k in FLAGS)
-    print(f"{result['rows_read']} rows read, {result['rows_clean']} clean; {counts}; {result['cases']} cases -> {out}")
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -68,20 +85,144 @@ def _sample(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    build_report(args.input, args.out, ledger=args.ledger)
-    print(f"report written: {Path(args.out) / 'index.html'}")
+    build_report(args.input, args.out, ledger=args.ledger, province=args.province)
+    print(messages.report_written(Path(args.out) / "index.html"))
     return 0
+
+
+def _files(folder: Path) -> dict[str, list[int]]:
+    """Every file under folder, links not followed: relative POSIX path -> [size, mtime_ns] (the manifest left out)."""
+    found: dict[str, list[int]] = {}
+    pending = [folder]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            found[Path(entry.path).relative_to(folder).as_posix()] = [info.st_size, info.st_mtime_ns]
+    found.pop(MANIFEST, None)
+    return found
+
+
+def _listed(folder: Path) -> dict[str, list[int]]:
+    """The files the manifest in folder lists (empty when there is none); Refused when it is damaged."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+        if not all(isinstance(k, str) and len(v) == 2 and all(type(x) is int for x in v) for k, v in files.items()):
+            raise ValueError(path)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Refused(
+            f"{path}: the list of files the tool wrote is damaged; nothing was removed (delete the files you do "
+            "not need yourself)"
+        ) from None
+    return files
+
+
+def _record_outputs(folder: Path, before: dict[str, list[int]]) -> None:
+    """Add the files a run wrote into folder (new or changed since `before`) to its manifest."""
+    if not folder.is_dir():
+        return
+    after = _files(folder)
+    try:
+        kept = {p: v for p, v in _listed(folder).items() if p in after}
+    except Refused:  # a damaged manifest is replaced by what this run wrote
+        kept = {}
+    written = {p: v for p, v in after.items() if before.get(p) != v}
+    if not written and not (folder / MANIFEST).exists():
+        return  # nothing written (a refused file): nothing to list either
+    listed = dict(sorted({**kept, **written}.items()))
+    note = "files python -m analysis wrote here; `make clean` removes them (unless changed since) and nothing else"
+    text = json.dumps({"note": note, "files": listed}, ensure_ascii=False, indent=1)
+    with contextlib.suppress(OSError):  # a folder that takes no manifest: the run's outputs still stand
+        (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+
+def _clean(args: argparse.Namespace) -> int:
+    """Remove the files flag/report wrote into --out (as listed, and unchanged since), then empty folders."""
+    out = Path(args.out).expanduser()
+    if not (out / MANIFEST).is_file():
+        print(messages.nothing_to_clean(args.out, MANIFEST, out.is_dir()))
+        return 0
+    listed = _listed(out)
+    root = out.resolve()
+    removed, kept, folders = 0, [], set()
+    for name, (size, mtime) in listed.items():
+        parts = PurePosixPath(name).parts
+        path = out.joinpath(*parts)
+        if (
+            not parts
+            or PurePosixPath(name).is_absolute()
+            or ".." in parts
+            or not path.parent.resolve().is_relative_to(root)
+        ):
+            kept.append(name)  # never anything outside the folder, whatever the manifest says
+            continue
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns] != [size, mtime]:
+            kept.append(name)  # changed since the tool wrote it: someone's work now
+            continue
+        path.unlink()
+        removed += 1
+        folders.update(p for p in path.parents if p != out and out in p.parents)
+    (out / MANIFEST).unlink()
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty
+    try:
+        out.rmdir()
+        gone = True
+    except OSError:
+        gone = False
+    print(messages.cleaned(args.out, removed, sorted(kept), gone))
+    return 0
+
+
+def _workbook_path(parser: argparse.ArgumentParser, value: str, out: str) -> Path:
+    """Where --workbook goes: an absolute path as given; a relative one inside --out (unless it already
+    names a place inside --out), never outside it. The workbook holds full ID numbers."""
+    book = Path(value).expanduser()
+    if book.suffix.lower() != ".xlsx" or book.is_dir():
+        parser.error(f"--workbook needs a file name ending in .xlsx, got '{value}'")
+    if book.is_absolute():
+        return book
+    out_dir = Path(out).expanduser().resolve()
+    if book.resolve().is_relative_to(out_dir):
+        return book
+    if not (out_dir / book).resolve().is_relative_to(out_dir):
+        parser.error(
+            f"--workbook '{value}' would be written outside --out; a relative path is taken from the --out "
+            "folder: leave out '..', or give an absolute path"
+        )
+    return Path(out).expanduser() / book
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; user errors become one line on stderr and exit 2."""
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser = _Parser(prog="python -m analysis", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("flag", help="flag applications in a CSV/.xlsx/Parquet file")
     p.add_argument("input", help="application records (.csv, .xlsx, .parquet)")
     p.add_argument("--out", required=True, help="output folder for flags.csv and summary.json")
-    p.add_argument("--workbook", metavar="FILE.xlsx", help="also write the case workbook (full ID numbers)")
+    p.add_argument(
+        "--workbook",
+        metavar="FILE.xlsx",
+        help="also write the case workbook (full ID numbers); a relative path is taken from --out",
+    )
     p.add_argument("--mask-workbook", action="store_true", help="mask ID numbers and names in the workbook too")
     p.add_argument(
         "--engine",
@@ -116,26 +257,43 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="a fund ledger (.csv/.xlsx) for notebook 04; default: the bundled published figures",
     )
+    p.add_argument(
+        "--province",
+        metavar="PROVINCE",
+        help="one province's view in notebooks 02-03 (a code like 44, or a name like 广东): inflows, outflows, cities",
+    )
     p.set_defaults(run=_report)
+
+    p = sub.add_parser("clean", help=f"remove the files flag/report wrote into a folder (listed in its {MANIFEST})")
+    p.add_argument("--out", required=True, help="the --out folder of flag or report")
+    p.set_defaults(run=_clean)
 
     args = parser.parse_args(argv)
     if getattr(args, "mask_workbook", False) and not args.workbook:
         parser.error("--mask-workbook needs --workbook FILE.xlsx")
-    book = Path(args.workbook) if getattr(args, "workbook", None) else None
-    if book and (book.suffix.lower() != ".xlsx" or book.is_dir()):
-        parser.error(f"--workbook needs a file name ending in .xlsx, got '{args.workbook}'")
+    book = _workbook_path(parser, args.workbook, args.out) if getattr(args, "workbook", None) else None
+    if book:
+        args.workbook = str(book)
     if getattr(args, "persons", 1) < 1:
         parser.error("--persons must be at least 1")
-    from .contract import LoadError
+    refused: tuple[type[Exception], ...] = (Refused,)
+    if args.command != "clean":  # clean imports no pandas: `make clean` needs no .venv
+        from .contract import LoadError
+
+        refused += (LoadError,)
 
     def say(message: str) -> None:
-        print("error: " + " ".join(str(message).splitlines()), file=sys.stderr)  # always one line
+        print(messages.error_line(message), file=sys.stderr)  # always one line
 
+    if args.command in ("flag", "report", "clean"):
+        args.out = str(Path(args.out).expanduser())  # a quoted ~ (make quotes every value) is the home folder too
+    out = Path(args.out) if args.command in ("flag", "report") else None
+    before = _files(out) if out is not None and out.is_dir() else {}
     try:
         if book and book.exists():
             book.open("r+b").close()  # a workbook open in Excel fails here, before anything is written
         return args.run(args)
-    except LoadError as exc:
+    except refused as exc:
         say(str(exc))
         return 2
     except OSError as exc:
@@ -150,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
             what = f"unexpected {type(exc).__name__} ({str(exc)[:200]})"
         say(f"{what}; this is a bug in the tool, please report it (run again with ANALYSIS_DEBUG=1 for the details)")
         return 3
+    finally:
+        if out is not None:
+            _record_outputs(out, before)
 
 
 if __name__ == "__main__":

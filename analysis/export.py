@@ -13,6 +13,9 @@ from .cases import case_ids
 from .contract import UNUSABLE_FLAGS, LoadReport
 
 FLAGS_CSV = "flags.csv"
+# UTF-8 with a byte-order mark: Excel on a Chinese Windows machine reads a CSV without one as GBK (garbled);
+# pandas, Python's csv with "utf-8-sig" and database loaders read it either way. Both engines write it so.
+FLAGS_CSV_ENCODING = "utf-8-sig"
 SUMMARY_JSON = "summary.json"
 
 
@@ -26,6 +29,8 @@ def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
         "rows_flagged": flagged_rows,
         "rows_unusable": unusable,
         **rules.flag_counts(flags),
+        # not checked (no document columns) is not zero incomplete: null, as the index says "not checked"
+        **({} if report.documents_checked else {"incomplete_documents": None}),
         "cases": len(rules.cases(flags)),
         "documents_checked": report.documents_checked,
         "source": report.source,
@@ -55,7 +60,7 @@ def write_outputs(out_dir: str | Path, report: LoadReport, flags: pd.DataFrame) 
     """Write flags.csv and summary.json into out_dir (created, files overwritten); return the summary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(flags_for_csv(flags), out_dir / FLAGS_CSV)
+    write_csv(flags_for_csv(flags), out_dir / FLAGS_CSV, encoding=FLAGS_CSV_ENCODING)
     result = summary(report, flags)
     write_summary(out_dir, result)
     return result

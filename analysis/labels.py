@@ -107,8 +107,10 @@ REASONS_ZH: list[tuple[str, str]] = [
     (r"province is empty", "省份为空"),
     (rf"province {_Q} is not a known province", r"省份 '\g<v>' 无法识别"),
     (
-        rf"province {_Q} is not a known province \(not a province code, name, abbreviation, or a city/county of "
-        r"one province\)",
+        (
+            rf"province {_Q} is not a known province \(not a province code, name, abbreviation, or a city/county of "
+            r"one province\)"
+        ),
         r"省份 '\g<v>' 无法识别（既不是省级代码、名称或简称，也不是只属于一个省的市、县）",
     ),
     (r"ID number is empty", "证件号码为空"),
@@ -187,6 +189,27 @@ NOTES_ZH: list[tuple[str, str]] = [
     ),
     (r"no document columns in the file: document completeness was not checked", "文件中没有材料列：未检查材料齐全性"),
     (r"document columns absent, read as empty \(no\): (?P<c>.*)", r"缺少的材料列按“否”处理：\g<c>"),
+    (
+        r"WARNING: (?P<n>[\d,]+) of (?P<m>[\d,]+) ID numbers arrived as spreadsheet numbers with digits lost .*",
+        (
+            r"警告：\g<m> 个证件号码中有 \g<n> 个以表格数字形式读入，位数已丢失（标为证件号码无效，不参与比对）："
+            r"请把证件号码列设为文本（在 Excel 中先把该列设为“文本”再录入）并重新导出"
+        ),
+    ),
+    (
+        (
+            r"(?P<col>\w+): (?P<n>[\d,]+) values? not understood, read as no: (?P<v>.*?)"
+            r"(?: and (?P<k>[\d,]+) other values?)?"
+        ),
+        r"\g<col>：有 \g<n> 个值无法识别，按“否”处理：\g<v>",
+    ),
+    (
+        (
+            r"scheduled cancellations: (?P<n>[\d,]+) rows? ha(?:s|ve) cancelled_on after the latest applied_on in the "
+            r"file \((?P<d>[\d-]+)\); each card is read as live until its cancelled_on"
+        ),
+        r"预约注销：有 \g<n> 行的注销日期晚于文件中最晚的申领日期（\g<d>）；这些卡在注销日期之前按有效处理",
+    ),
 ]
 _NOTES = [(re.compile(p), zh) for p, zh in NOTES_ZH]
 

@@ -17,7 +17,10 @@ def province_code(province: str | None) -> str | None:
         return None
     code = provinces.province_codes(pd.Series([str(province)], dtype="str")).iloc[0]
     if pd.isna(code):
-        raise ValueError(f"PROVINCE {province!r} is not a province (use a code like 44, or a name like 广东)")
+        raise ValueError(
+            f"the province '{province}' for the provincial view is not a province (use a code like 44, or a name "
+            "like 广东)"
+        )
     return str(code)
 
 

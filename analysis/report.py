@@ -16,7 +16,7 @@ import papermill
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from . import config, fonts, report_pages
+from . import config, fonts, province_view, report_pages
 from .contract import LoadError
 from .export import write_outputs
 from .funds import LedgerError, load_ledger
@@ -42,6 +42,7 @@ FILES = [
 ]
 REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts", "04-article-64-funds"]
 FUNDS_NOTEBOOK = "04-article-64-funds"
+PROVINCE_NOTEBOOKS = ["02-duplicate-cards", "03-cross-province-conflicts"]
 
 
 def run_notebook(name: str, out_dir: Path, parameters: dict) -> nbformat.NotebookNode:
@@ -81,15 +82,23 @@ def _step(text: str, show: bool) -> None:
 
 
 def build_report(
-    input_path: str | Path, out_dir: str | Path, ledger: str | Path | None = None, progress: bool | None = None
+    input_path: str | Path,
+    out_dir: str | Path,
+    ledger: str | Path | None = None,
+    progress: bool | None = None,
+    province: str | None = None,
 ) -> Path:
     """Flag the input and render every report notebook on it into out_dir; return index.html.
 
     Everything is written into a staging folder first and moved into out_dir only when all of it
     succeeded, so a failure leaves no half-written report. `progress`: a line per step on stderr
-    (default: when stderr is a terminal).
+    (default: when stderr is a terminal). `province`: one province's view in notebooks 02-03.
     """
     show = sys.stderr.isatty() if progress is None else progress
+    try:
+        province_view.province_code(province)  # a province that is none is refused before anything is done
+    except ValueError as exc:
+        raise LoadError(str(exc)) from None
     source = config.resolve_input(input_path)
     _step(f"读取 reading {source.name} …", show)
     loaded = load_applications(source)  # fails fast, before anything is written
@@ -121,6 +130,8 @@ def build_report(
                 if name == FUNDS_NOTEBOOK
                 else {"INPUT": str(source.resolve())}
             )
+            if name in PROVINCE_NOTEBOOKS:
+                parameters["PROVINCE"] = province
             notebooks[f"{name}.html"] = run_notebook(name, stage, parameters)
         pages = [(file, report_pages.notebook_title(nb)) for file, nb in notebooks.items()]
         bodies = {

@@ -99,8 +99,9 @@ def _chart(summary: dict) -> str:
     """A small bar chart of the rows per flag, as an inline PNG."""
     charts.use_cjk_style()
     fig, ax = plt.subplots(figsize=(7, 2.6))
-    names = [labels.flag_label(f) for f in FLAGS]
-    values = [summary[f] for f in FLAGS]
+    shown = [f for f in FLAGS if summary[f] is not None]  # documents not checked: no bar, not a zero
+    names = [labels.flag_label(f) for f in shown]
+    values = [summary[f] for f in shown]
     ax.barh(names[::-1], values[::-1], color="#3b6ea5")
     for y, v in enumerate(values[::-1]):
         ax.text(v, y, f" {v:,}", va="center", fontsize=9)

@@ -409,6 +409,7 @@ def flag_multiset(out_dir: Path):
     frame = pd.read_csv(
         out_dir / "flags.csv",
         usecols=["application_id", "flag", "conflicts_with"],
+        encoding="utf-8-sig",  # flag's flags.csv starts with a byte-order mark; DuckDB's and Polars' do not
         dtype=str,
         keep_default_na=False,
         na_filter=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.__main__ import main
+from analysis.__main__ import MANIFEST, main
 from analysis.contract import LoadError
 from analysis.engines import dask as dask_engine
 from analysis.engines.dask import ClusterError, flag_with_dask
@@ -47,7 +48,7 @@ def pandas_flag(path: Path, out: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def read_outputs(out: Path) -> tuple[pd.DataFrame, dict]:
-    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
+    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return flags, json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
@@ -70,6 +71,7 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
 
     assert as_set(flags, KEYS) == as_set(expected, KEYS)
     assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
+    assert (tmp_path / "dask" / "flags.csv").read_bytes().count(codecs.BOM_UTF8) == 1  # once, before the header
     assert result == summary
     assert {k: v for k, v in summary.items() if k != "source"} == {
         k: v for k, v in expected_summary.items() if k != "source"
@@ -90,7 +92,7 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
     assert joined["application_id"].tolist() == flags["application_id"].tolist()
 
     assert captured.out == ""  # progress goes to stderr: stdout keeps the command's one-line summary
-    assert "100% Completed" in captured.err and "writing flags" in captured.err
+    assert "100% Completed" in captured.err and "写出 writing flags" in captured.err
 
 
 def test_gb18030_csv_in_blocks_gives_the_pandas_results(scheduler, applications, tmp_path, monkeypatch):
@@ -129,6 +131,7 @@ def test_clean_file_writes_headers_only_and_overwrites_old_parts(scheduler, tmp_
     result = flag_with_dask(path, out, scheduler=scheduler)
 
     assert (out / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
+    assert (out / "flags.csv").read_bytes().startswith(codecs.BOM_UTF8 + b"application_id,")
     assert list(expected.columns) == list(read_outputs(out)[0].columns) and expected.empty
     assert result == expected_summary and result["rows_clean"] == 2
     assert list((out / "flags").iterdir()) == []
@@ -183,6 +186,11 @@ def test_cli_engine_dask_on_an_existing_cluster(scheduler, applications, tmp_pat
     assert main(["flag", str(source), "--out", str(tmp_path / "p")]) == 0
     assert main(["flag", str(source), "--out", str(tmp_path / "d"), "--scheduler", address]) == 0
     assert (tmp_path / "p" / "flags.csv").read_bytes() == (tmp_path / "d" / "flags.csv").read_bytes()
+    # `make clean` removes the Dask engine's outputs too, its flags/ parts with them
+    written = json.loads((tmp_path / "d" / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert {"flags.csv", "summary.json", "flags/part-00000.parquet"} <= set(written)
+    assert main(["clean", "--out", str(tmp_path / "d")]) == 0
+    assert not (tmp_path / "d").exists()
     assert (
         main(
             [

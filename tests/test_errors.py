@@ -1,9 +1,11 @@
-"""Every error of docs/errors.md: the message as documented, one line, the documented exit code, nothing written.
+"""Every error of docs/errors.md: the message as documented, Chinese first, one line, the documented exit code,
+nothing written.
 
-One test per row of the tables in docs/errors.md, in the same order. Each test names its row by the message
-exactly as the docs write it (`documented("…")`) and checks the actual line against it, and
-`test_every_documented_message_is_tested` checks that every row of the docs is named by a test, so the two
-cannot drift apart.
+One test per row of the tables in docs/errors.md, in the same order. Each test names its row by the English message
+exactly as the docs write it (`documented("…")`) and checks the actual line against the row's Chinese and English,
+and `test_every_documented_message_is_tested` checks that every row of the docs is named by a test, so the two
+cannot drift apart. `test_every_documented_message_has_its_chinese` holds analysis/messages.py to the Chinese the
+docs write, for every row (the Dask engine's too).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.__main__ import main
+from analysis import messages
+from analysis.__main__ import MANIFEST, main
 
 from .helpers import P1, run_cli
 
@@ -30,22 +33,48 @@ HEADER = "application_id,id_number,province,applied_on\n"
 ROW = f"A1,{P1},44,2023-05-01\n"
 
 
-def documented(message: str) -> str:
-    """A message as docs/errors.md writes it, as a regex: {placeholders} and … match any text (or none)."""
-    assert f"| `{message}` |" in DOCS_ALL, f"not in docs/errors.md: {message}"
-    parts = re.split(r"(\{[^}]*\}|…)", message)
+def message_rows(text: str) -> dict[str, str]:
+    """English message -> its Chinese, from every table of docs/errors.md whose first column is the message."""
+    rows, in_table = {}, False
+    for line in text.splitlines():
+        if line.startswith("| message"):
+            in_table = True
+        elif not line.startswith("|"):
+            in_table = False
+        elif in_table and line.startswith("| `"):
+            cells = re.split(r"(?<!\\)\|", line)
+            english, chinese = (re.findall(r"`([^`]*)`", cell) for cell in cells[1:3])
+            assert len(english) == len(chinese), line
+            rows.update(zip(english, chinese, strict=True))
+    return rows
+
+
+ROWS = message_rows(DOCS_ALL)
+
+
+def as_regex(text: str) -> str:
+    """A documented message as a regex: {placeholders} and … match any text (or none)."""
+    parts = re.split(r"(\{[^}]*\}|…)", text)
     return "".join(".*" if p.startswith("{") or p == "…" else re.escape(p) for p in parts)
 
 
+def documented(message: str) -> str:
+    """A row of docs/errors.md as the regex of the whole line: its Chinese, ' | ', its English message."""
+    assert f"| `{message}` |" in DOCS_ALL, f"not in docs/errors.md: {message}"
+    return as_regex(ROWS[message]) + re.escape(messages.SEPARATOR) + as_regex(message)
+
+
 def refused(path: Path, pattern: str, tmp_path: Path, exact: str | None = None) -> str:
-    """`flag` on path: exit 2, one line matching the documented pattern (and equal to `exact`), nothing written."""
+    """`flag` on path: exit 2, one line matching the documented pattern (its English part equal to `exact`),
+    nothing written."""
     out = tmp_path / "out"
     code, _, err = run_cli("flag", path, "--out", out)
     assert code == 2, err
     assert err.count("\n") == 1 and err.endswith("\n"), err
     assert re.fullmatch(pattern, err.rstrip("\n")), err
+    assert err.startswith(messages.ZH_ERROR), err
     if exact is not None:
-        assert err == f"error: {exact}\n"
+        assert err.endswith(f" | error: {exact}\n"), err
     assert not out.exists()
     return err
 
@@ -70,12 +99,14 @@ def file(tmp_path: Path, name: str, data: bytes | str) -> Path:
 
 
 def test_no_such_file(tmp_path):
-    refused(
+    err = refused(
         tmp_path / "nope.csv",
         documented("error: {path}: no such file"),
         tmp_path,
         f"{tmp_path / 'nope.csv'}: no such file",
     )
+    path = tmp_path / "nope.csv"
+    assert err == f"错误：{path}：没有这个文件 | error: {path}: no such file\n"
 
 
 def test_a_folder(tmp_path):
@@ -122,8 +153,8 @@ def test_system_refuses(tmp_path):
     taken = file(tmp_path, "taken", "a file where --out wants a folder")
     code, _, err = run_cli("flag", source, "--out", taken)
     assert code == 2
-    assert re.fullmatch(documented("error: {path}: {reason}"), err.rstrip("\n"))
-    assert err == f"error: {taken}: File exists\n"
+    assert re.fullmatch(documented("error: {path}: {system reason}"), err.rstrip("\n"))
+    assert err == f"错误：{taken}：系统拒绝读写（已有同名的文件） | error: {taken}: File exists\n"
 
 
 # ---------------------------------------------------------------- CSV
@@ -201,7 +232,10 @@ def test_value_over_several_lines(tmp_path):
         ),
         tmp_path,
     )
-    assert err.startswith("error: swallowed.csv: row 3: the name value")
+    assert (
+        err.startswith("错误：swallowed.csv：第 3 行：name 的值")
+        and " | error: swallowed.csv: row 3: the name value" in err
+    )
 
 
 def test_more_fields_than_headers(tmp_path):
@@ -287,7 +321,7 @@ def test_first_sheet_empty(tmp_path):
     data.append(HEADER.strip().split(","))
     data.append(ROW.strip().split(","))
     wb.save(tmp_path / "cover.xlsx")
-    refused(
+    err = refused(
         tmp_path / "cover.xlsx",
         documented(
             "error: {file}: the first sheet ('{sheet}') is empty; the applications must be on the first "
@@ -297,6 +331,7 @@ def test_first_sheet_empty(tmp_path):
         "cover.xlsx: the first sheet ('封面') is empty; the applications must be on the first sheet, with the "
         "header row first",
     )
+    assert err.startswith("错误：cover.xlsx：第一个工作表（“封面”）是空的；")
 
 
 # ---------------------------------------------------------------- Parquet
@@ -341,7 +376,7 @@ def test_missing_required_columns(tmp_path):
 def test_missing_columns_because_of_a_title_row(tmp_path):
     refused(
         file(tmp_path, "titled.csv", "2026年11月申领明细,,,\n" + HEADER + ROW),
-        "error: .+" + documented("… headers found: {headers} (the header row is row {n}: delete the rows above it)"),
+        documented("… headers found: {headers} (the header row is row {n}: delete the rows above it)"),
         tmp_path,
         "titled.csv: missing required column(s) application_id, id_number, province, applied_on; "
         "headers found: 2026年11月申领明细, Unnamed: 1, Unnamed: 2, Unnamed: 3 (the header row is row 2: delete "
@@ -352,8 +387,7 @@ def test_missing_columns_because_of_a_title_row(tmp_path):
 def test_missing_columns_because_of_another_separator(tmp_path):
     refused(
         file(tmp_path, "semi.csv", (HEADER + ROW).replace(",", ";")),
-        "error: .+"
-        + documented(
+        documented(
             "… headers found: {headers} (the columns are separated by '{sep}', not commas: "
             "save the file as CSV with commas)"
         ),
@@ -414,6 +448,20 @@ def test_unknown_option(tmp_path):
     assert last.endswith(": --masked")
 
 
+def test_report_with_a_province_that_is_none(tmp_path):
+    source = file(tmp_path, "a.csv", HEADER + ROW)
+    code, _, err = run_cli("report", source, "--out", tmp_path / "out", "--province", "火星")
+    assert code == 2 and err.count("\n") == 1
+    assert re.fullmatch(
+        documented(
+            "error: the province '{value}' for the provincial view is not a province (use a code like 44, or a "
+            "name like 广东)"
+        ),
+        err.rstrip("\n"),
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_mask_workbook_without_workbook(tmp_path):
     usage_error(
         documented("python -m analysis: error: --mask-workbook needs --workbook FILE.xlsx"),
@@ -424,6 +472,25 @@ def test_mask_workbook_without_workbook(tmp_path):
         "--mask-workbook",
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_workbook_outside_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = file(tmp_path, "a.csv", HEADER + ROW)
+    last = usage_error(
+        documented(
+            "python -m analysis: error: --workbook '{value}' would be written outside --out; a relative path is "
+            "taken from the --out folder: leave out '..', or give an absolute path"
+        ),
+        "flag",
+        source,
+        "--out",
+        "out",
+        "--workbook",
+        "../cases.xlsx",
+    )
+    assert "“../cases.xlsx”" in last and "'../cases.xlsx'" in last
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "cases.xlsx").exists()
 
 
 @pytest.mark.parametrize("value", ["cases.csv", "."])
@@ -461,6 +528,27 @@ def test_persons_below_one(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
+# ---------------------------------------------------------------- cleaning up
+
+
+def test_damaged_list_of_written_files(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "flags.csv").write_text("written by the tool, once\n", encoding="utf-8")
+    (out / MANIFEST).write_text('{"files": {"flags.csv": [12', encoding="utf-8")  # cut off
+    code, stdout, err = run_cli("clean", "--out", out)
+    assert (code, stdout) == (2, "")
+    assert re.fullmatch(
+        documented(
+            "error: {path}: the list of files the tool wrote is damaged; nothing was removed (delete the files "
+            "you do not need yourself)"
+        ),
+        err.rstrip("\n"),
+    )
+    assert err.count("\n") == 1 and f"error: {out / MANIFEST}: the list" in err
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "flags.csv"]  # nothing removed
+
+
 # ---------------------------------------------------------------- bugs
 
 
@@ -481,7 +569,9 @@ def test_unexpected_error_is_one_line_and_exit_3(tmp_path, monkeypatch):
         err.rstrip("\n"),
     )
     assert err == (
-        "error: unexpected RuntimeError (boom second line); this is a bug in the tool, please report it "
+        "错误：意外的 RuntimeError（boom second line）；这是本工具的缺陷，请报告"
+        "（设 ANALYSIS_DEBUG=1 再运行可看到详情）"
+        " | error: unexpected RuntimeError (boom second line); this is a bug in the tool, please report it "
         "(run again with ANALYSIS_DEBUG=1 for the details)\n"
     )
     monkeypatch.setenv("ANALYSIS_DEBUG", "1")
@@ -514,8 +604,8 @@ def test_report_notebook_failure_is_one_line_and_exit_3(tmp_path, monkeypatch):
         ),
         err.rstrip("\n"),
     )
-    assert err == (
-        "error: a report notebook failed on this file (AttributeError: Can only use .dt accessor with "
+    assert err.endswith(
+        " | error: a report notebook failed on this file (AttributeError: Can only use .dt accessor with "
         "datetimelike values); this is a bug in the tool, please report it (run again with "
         "ANALYSIS_DEBUG=1 for the details)\n"
     )
@@ -558,3 +648,102 @@ def test_every_documented_message_is_tested():
     in_docs = {line.split("`")[1] for line in DOC_TEXT.splitlines() if line.startswith("| `")}
     assert len(in_docs) >= 30
     assert in_docs <= named, in_docs - named
+
+
+# The values each placeholder stands for when a documented message is made real; the system's reason in Chinese.
+SAMPLES = {
+    "path": "申领 导出/2026年11月 申领.xlsx",
+    "file": "2026年11月 申领.csv",
+    "source": "导出/申领.csv",
+    "suffix": ".docx",
+    "reason": "illegal multibyte sequence",
+    "system reason": "Permission denied",
+    "n": "5",
+    "k": "6",
+    "m": "4",
+    "column": "applied_on",
+    "detail": "Error tokenizing data. C error: EOF",
+    "error": "BadZipFile: File is not a zip file",
+    "sheet": "封面",
+    "name": "province",
+    "columns": "id_number, applied_on",
+    "headers": "申请编号, 姓名, 日期 (1)",
+    "sep": ";",
+    "first": "身份证号码",
+    "second": "社会保障号码",
+    "header": "姓名",
+    "word": "flags",
+    "arguments": "--masked",
+    "value": "../cases.xlsx",
+    "Error": "RuntimeError",
+    "encoding": "gb18030",
+    "address": "tcp://10.0.0.5:8786",
+    "workers": "tcp://10.0.0.6:40111, tcp://10.0.0.7:40222",
+}
+SAMPLES_ZH = {"system reason": "没有权限"}
+# The rows the docs shorten with …: the whole message each stands for.
+WHOLE = {
+    "… headers found: {headers} (the header row is row {n}: delete the rows above it)": (
+        "error: {source}: missing required column(s) {columns}; headers found: {headers} (the header row is row "
+        "{n}: delete the rows above it)"
+    ),
+    "… headers found: {headers} (the columns are separated by '{sep}', not commas: save the file as CSV with commas)": (
+        "error: {source}: missing required column(s) {columns}; headers found: {headers} (the columns are "
+        "separated by '{sep}', not commas: save the file as CSV with commas)"
+    ),
+    "python -m analysis: error: argument command: invalid choice: '{word}' …": (
+        "python -m analysis: error: argument command: invalid choice: '{word}' (choose from 'flag', 'sample', "
+        "'report', 'clean')"
+    ),
+    "error: a report notebook failed on this file ({Error}: {detail}); this is a bug in the tool, please report it "
+    "(…)": (
+        "error: a report notebook failed on this file ({Error}: {detail}); this is a bug in the tool, please "
+        "report it (run again with ANALYSIS_DEBUG=1 for the details)"
+    ),
+    "… not readable ({error})": "error: {source}: not readable ({error})",
+}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{([^}]*)\}", lambda m: values[m.group(1)], text)
+
+
+def test_every_documented_message_has_its_chinese():
+    """analysis/messages.py gives each message of docs/errors.md (all tables) the Chinese the docs write, with the
+    message's values carried over."""
+    assert len(ROWS) >= 50
+    assert {m for m in ROWS if "…" in m} == set(WHOLE)
+    for english, chinese in ROWS.items():
+        whole = fill(WHOLE.get(english, english), SAMPLES)
+        prefix, body = re.fullmatch(r"(error: |python -m analysis(?: \w+)?: error: )(.+)", whole).groups()
+        got = messages.chinese(body)
+        assert got is not None, f"no Chinese for: {english}"
+        assert chinese.startswith(("错误：", "…")), chinese
+        values = {k: SAMPLES_ZH.get(k, v) for k, v in SAMPLES.items()}
+        expected = "".join(
+            ".*" if part == "…" else re.escape(values[part[1:-1]] if part.startswith("{") else part)
+            for part in re.split(r"(\{[^}]*\}|…)", chinese.removeprefix("错误："))
+        )
+        assert re.fullmatch(expected, got), (english, got)
+        line = messages.error_line(body, prefix=prefix)
+        assert line == f"错误：{got} | {whole}" and "\n" not in line
+
+
+def test_a_message_the_catalogue_does_not_know_prints_in_english(tmp_path, monkeypatch):
+    import analysis.load
+    from analysis.contract import LoadError
+
+    def refuse(*args, **kwargs):
+        raise LoadError("a.csv: a message written after the catalogue\nin two lines")
+
+    monkeypatch.setattr(analysis.load, "load_applications", refuse)
+    code, _, err = run_cli("flag", file(tmp_path, "a.csv", HEADER + ROW), "--out", tmp_path / "out")
+    assert (code, err) == (2, "error: a.csv: a message written after the catalogue in two lines\n")
+    assert messages.chinese("a.csv: no such file; and a clause added later") == "a.csv：没有这个文件"
+
+
+def test_the_docs_example_line_is_what_the_command_prints(tmp_path):
+    path = file(tmp_path, "导出.csv", HEADER + 'A1,"' + P1 + ",44,2023-05-01\n")
+    code, _, err = run_cli("flag", path, "--out", tmp_path / "out")
+    assert code == 2
+    assert f"\n{err}```" in DOCS_ALL

@@ -132,15 +132,33 @@ def test_write_csv_is_pandas_to_csv(tmp_path_factory, rows):
         }
     )
     folder = tmp_path_factory.mktemp("csv")
-    write_csv(frame, folder / "ours.csv")
-    frame.to_csv(folder / "pandas.csv", index=False)
-    assert (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+    for encoding in ["utf-8", "utf-8-sig"]:  # flags.csv is written with a byte-order mark (export.FLAGS_CSV_ENCODING)
+        write_csv(frame, folder / "ours.csv", encoding=encoding)
+        frame.to_csv(folder / "pandas.csv", index=False, encoding=encoding)
+        assert (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
 
 
 def test_write_csv_of_no_rows_is_the_header(tmp_path):
     frame = pd.DataFrame({"application_id": pd.Series([], dtype="str"), "row": pd.Series([], dtype="int64")})
     write_csv(frame, tmp_path / "f.csv")
     assert (tmp_path / "f.csv").read_text(encoding="utf-8") == "application_id,row\n"
+    write_csv(frame, tmp_path / "f.csv", encoding="utf-8-sig")
+    assert (tmp_path / "f.csv").read_bytes() == b"\xef\xbb\xbfapplication_id,row\n"
+
+
+def test_write_csv_with_a_byte_order_mark_reads_back_unchanged(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "application_id": pd.Series(["=1+2", "A,1", 'say "hi"', None, "中文\n两行"], dtype="str"),
+            "row": pd.Series([2, 3, 4, 5, 6], dtype="int64"),
+        }
+    )
+    write_csv(frame, tmp_path / "f.csv", encoding="utf-8-sig")
+    back = pd.read_csv(tmp_path / "f.csv", dtype={"application_id": "str"}, encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(back, frame)
+    assert pd.read_csv(tmp_path / "f.csv").columns[0] == "application_id"  # pandas' default reader drops it too
+    with pytest.raises(ValueError, match="UTF-8 only"):
+        write_csv(frame, tmp_path / "g.csv", encoding="gb18030")
 
 
 @pytest.mark.parametrize("size", [1, 3, 1000])

@@ -5,7 +5,7 @@ Three properties, on random records and random corruptions (hypothesis):
 - an accepted file accounts for every row: `rows_read` is the number of data rows a person counts, and
   flags.csv holds exactly the flags a literal reading of the contract gives (so no row is lost or invented);
 - a corrupted file either is accepted (exit 0, every row accounted for) or is refused with exactly one
-  line on stderr starting with "error:" and exit 2, and nothing written;
+  line on stderr (Chinese first, then the English after " | error: ") and exit 2, and nothing written;
 - the flags do not depend on the order of the rows.
 
 Then hostile files one by one (empty, cut short, stray quotes, other encodings, number cells, damaged workbooks
@@ -226,7 +226,12 @@ WRITERS = {
 
 
 def read_flags(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def english(stdout: str) -> str:
+    """The English half of a line the command prints (Chinese first, then ' | ', then the English)."""
+    return stdout.split(" | ", 1)[1]
 
 
 def assert_accounted_for(out: Path, rows_read: int) -> dict:
@@ -244,7 +249,7 @@ def assert_accounted_for(out: Path, rows_read: int) -> dict:
 
 def assert_refused(code: int, stdout: str, stderr: str, out: Path) -> str:
     assert code == 2, (code, stderr)
-    assert stderr.count("\n") == 1 and stderr.startswith("error: "), stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("错误：") and " | error: " in stderr, stderr
     assert "Traceback" not in stderr
     assert not out.exists()  # nothing written
     return stderr
@@ -261,7 +266,7 @@ def test_an_accepted_file_accounts_for_every_row_as_the_contract_says(rows, kind
         out = Path(tmp) / "out"
         code, stdout, stderr = run_cli("flag", path, "--out", out)
         assert (code, stderr) == (0, "")
-        assert stdout.startswith(f"{len(rows)} rows read")
+        assert english(stdout).startswith(f"{len(rows)} rows read")
         assert_accounted_for(out, len(rows))
         flags = read_flags(out)
         got = Counter(
@@ -695,7 +700,7 @@ def test_hostile_file(tmp_path, name, data, outcome):
     if isinstance(outcome, int):
         assert (code, stderr) == (0, ""), stderr
         assert_accounted_for(out, outcome)
-        assert stdout.startswith(f"{outcome} rows read")
+        assert english(stdout).startswith(f"{outcome} rows read")
     else:
         assert outcome in assert_refused(code, stdout, stderr, out)
 
@@ -750,7 +755,7 @@ def test_flags_csv_keeps_formula_like_text_verbatim_and_the_workbook_holds_no_fo
     out = tmp_path / "out"
     code, _, stderr = run_cli("flag", path, "--out", out, "--workbook", out / "cases.xlsx")
     assert (code, stderr) == (0, "")
-    raw = (out / "flags.csv").read_text(encoding="utf-8")
+    raw = (out / "flags.csv").read_text(encoding="utf-8-sig")
     assert "\n@SUM(A1),duplicate_card," in raw and ",=1+2," in raw  # verbatim: no apostrophe, no quotes
     assert "\n+4,cross_province_conflict," in raw and ",-3," in raw
     flags = read_flags(out)
@@ -787,7 +792,9 @@ def test_a_hostile_file_from_a_real_shell_gives_one_line_and_exit_2(tmp_path):
     )
     assert run.returncode == 2
     assert (
-        run.stderr == 'error: 导出.csv: a quote (") opened on line 2 is never closed; remove the stray quote '
+        run.stderr
+        == '错误：导出.csv：第 2 行开始的引号（"）没有闭合；请删除多余的引号，或给整个值加上引号，然后重试 | '
+        'error: 导出.csv: a quote (") opened on line 2 is never closed; remove the stray quote '
         "or quote the whole value, then try again\n"
     )
     assert run.stdout == ""

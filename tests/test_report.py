@@ -30,7 +30,7 @@ def report(tmp_path_factory):
         os.dup2(err.fileno(), 2)
         try:
             with contextlib.redirect_stderr(err):
-                build_report(source, out, progress=True)
+                build_report(source, out, progress=True, province="广东")
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -108,6 +108,15 @@ def test_progress_lines_and_no_kernel_warning_on_stderr(report):
     assert steps[0].startswith("读取 reading 导出.csv")
     assert sum("笔记本 notebook" in line for line in steps) == len(REPORT_NOTEBOOKS)
     assert steps[-1].startswith("完成 done: ")
+
+
+def test_a_province_gets_its_own_view(report):
+    """report --province: inflows and outflows of cross-province conflicts, and cases by city, for that province."""
+    out, _, _ = report
+    conflicts = (out / "03-cross-province-conflicts.html").read_text(encoding="utf-8")
+    assert "对方省份 other province" in conflicts and "流入 in (card live there)" in conflicts
+    assert "城市 city" in conflicts and "未设置 <code>PROVINCE</code>" not in conflicts
+    assert "城市 city" in (out / "02-duplicate-cards.html").read_text(encoding="utf-8")
 
 
 def test_flags_match_the_planted_answers(report):

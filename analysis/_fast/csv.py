@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pandas as pd
@@ -19,13 +20,17 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """`frame.to_csv(path, index=False)`, byte for byte (minimal quoting, empty for missing), built by Arrow
-    in a few vectorized passes: pandas' writer formats row by row and takes seconds per million rows.
+def write_csv(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8") -> None:
+    """`frame.to_csv(path, index=False, encoding=encoding)`, byte for byte (minimal quoting, empty for missing),
+    built by Arrow in a few vectorized passes: pandas' writer formats row by row and takes seconds per million
+    rows. `encoding`: "utf-8", or "utf-8-sig" for the same bytes after a byte-order mark.
 
     Why not `pyarrow.csv.write_csv`: its quoting differs from pandas' (it quotes every string), and the Dask
     engine writes its flags.csv with pandas' `to_csv`: both engines' files must be the same bytes.
     """
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        raise ValueError(f"write_csv writes UTF-8 only, with or without a byte-order mark, not {encoding!r}")
+    bom = codecs.BOM_UTF8 if encoding.lower().replace("_", "-") == "utf-8-sig" else b""
     columns = []
     for name in frame.columns:
         arr = arrow_of(frame[name].astype("str")).cast(pa.large_string())
@@ -40,7 +45,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
         '"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h for h in map(str, frame.columns)
     )
     with open(path, "wb") as fh:
-        fh.write((header + "\n").encode("utf-8"))
+        fh.write(bom + (header + "\n").encode("utf-8"))
         if lines is not None and len(lines):
             lines = pc.binary_join_element_wise(lines, _EMPTY, _text("\n"))
             if isinstance(lines, pa.ChunkedArray):

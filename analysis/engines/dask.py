@@ -41,11 +41,12 @@ from ..contract import (
     FLAG_COLUMNS,
     FLAGS,
     PARQUET_SUFFIXES,
+    FileFacts,
     LoadError,
     LoadReport,
 )
 from ..contract import load_report as contract_load_report
-from ..normalize import mark_shared_ids, normalize
+from ..normalize import mark_shared_ids, normalize, part_facts
 from ..read import map_headers, sniff_encoding
 from ..values import as_text
 
@@ -57,7 +58,8 @@ CSV_BLOCKSIZE = "64MiB"
 SHARD = "_shard"
 ORDER = "_order"
 FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
-_ZERO_REPORT = contract_load_report("", "", None, 0, {}, [])
+# Partitions' counts are added up; a zero report that checks documents counts them (the total says if it may).
+_ZERO_REPORT = contract_load_report("", "", None, 0, {"id_copy": "id_copy"}, [])
 
 
 class ClusterError(LoadError):
@@ -142,6 +144,11 @@ def _application_ids(raw: pd.DataFrame) -> pd.Series:
 
 def _length(values: pd.Series) -> pd.Series:
     return pd.Series([len(values)], dtype="int64")
+
+
+def _facts(raw: pd.DataFrame, file_format: str) -> pd.DataFrame:
+    """The partition's FileFacts (ID numbers, yes/no values, late cancellations), added up on the client."""
+    return pd.DataFrame({"facts": pd.Series([part_facts(_plain_strings(raw), file_format)], dtype=object)})
 
 
 def _normalize_part(
@@ -265,12 +272,13 @@ def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame
     for old in parts_dir.glob("part-*.parquet"):
         old.unlink()
     written = 0
-    with (out_dir / export.FLAGS_CSV).open("w", encoding="utf-8", newline="") as fh:
+    # the codec writes the byte-order mark once, before the header: the pandas engine's bytes exactly
+    with (out_dir / export.FLAGS_CSV).open("w", encoding=export.FLAGS_CSV_ENCODING, newline="") as fh:
         header.to_csv(fh, index=False)
         if ordered is None:
             return 0
         futures = client.compute(ordered.to_delayed())
-        for future in tqdm(futures, desc="writing flags", unit="part", file=sys.stderr, disable=not show):
+        for future in tqdm(futures, desc="写出 writing flags", unit="part", file=sys.stderr, disable=not show):
             part = future.result()
             future.release()
             if len(part):
@@ -281,15 +289,16 @@ def _write_flags(client: Any, ordered: dd.DataFrame | None, header: pd.DataFrame
 
 
 def _first_pass(
-    client: Any, raw: dd.DataFrame, source: str, encoding: str | None, show: bool
-) -> tuple[list[int], pd.Series]:
-    """One read of the application ids: each partition's first row offset, and ids used by several rows."""
+    client: Any, raw: dd.DataFrame, source: str, file_format: str, encoding: str | None, show: bool
+) -> tuple[list[int], pd.Series, FileFacts]:
+    """One read of the input: each partition's first row offset, the ids used by several rows, and the file's
+    facts for the load report's notes (FileFacts, as the pandas engine finds them)."""
     app = raw.map_partitions(_application_ids, meta=("application_id", "str"))
     counts = app.value_counts(split_out=True)
+    lengths_of = app.map_partitions(_length, meta=(None, "int64"))
+    facts_of = raw.map_partitions(_facts, file_format, meta=pd.DataFrame({"facts": pd.Series(dtype=object)}))
     try:
-        lengths, shared = _compute(
-            client, [app.map_partitions(_length, meta=(None, "int64")), counts[counts > 1]], show
-        )
+        lengths, shared, parts = _compute(client, [lengths_of, counts[counts > 1], facts_of], show)
     except UnicodeDecodeError:
         raise LoadError(f"{source}: text is neither UTF-8 nor GB18030/GBK ({encoding} failed)") from None
     except (pa.ArrowException, pd.errors.ParserError) as exc:
@@ -297,7 +306,10 @@ def _first_pass(
     lengths = np.asarray(lengths, dtype=np.int64)
     if len(lengths) != raw.npartitions:  # both passes must see the same partitions
         raise RuntimeError(f"partition lengths ({len(lengths)}) do not match partitions ({raw.npartitions})")
-    return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared.astype("int64")
+    facts = FileFacts()
+    for part in parts["facts"]:
+        facts.merge(part)
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared.astype("int64"), facts
 
 
 def _flag_partitions(
@@ -365,11 +377,11 @@ def flag_with_dask(
         raw = raw[list(columns.values())].rename(columns={h: c for c, h in columns.items()})
 
         with _connect(scheduler) as client:
-            starts, shared = _first_pass(client, raw, source, encoding, show)
-            report = contract_load_report(source, file_format, encoding, starts[-1], columns, ignored)
+            starts, shared, facts = _first_pass(client, raw, source, file_format, encoding, show)
+            report = contract_load_report(source, file_format, encoding, starts[-1], columns, ignored, facts=facts)
             flags = _persist(client, _flag_partitions(raw, starts, shared, report, partitions), show)
             result, case_keys = _totals(client, flags, report, show)
-            n_flags = sum(result[f] for f in FLAGS)
+            n_flags = sum(result[f] or 0 for f in FLAGS)  # null: documents not checked
             ordered = None
             if n_flags:
                 ordered = _persist(client, _in_row_order(flags, case_keys, report.rows_read, n_flags), show)
