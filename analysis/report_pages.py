@@ -132,7 +132,7 @@ def index_page(
         )
     )
     rows += f"<tr><td>{labels.SUMMARY_ZH['cases']} cases (persons)</td><td>{summary['cases']:,}</td><td></td></tr>"
-    notes = "".join(f'<div class="note">{html.escape(n)}</div>' for n in summary.get("notes", []))
+    notes = "".join(f'<div class="note">{html.escape(labels.note_zh(n))}</div>' for n in summary.get("notes", []))
     steps = "".join(f"<li>{html.escape(zh)}<br><small>{html.escape(en)}</small></li>" for zh, en in NEXT_STEPS)
     page_links = "".join(f'<li><a href="{f}">{html.escape(t)}</a></li>' for f, t in pages)
     file_links = "".join(f'<li><a href="{f}">{f}</a>: {what}</li>' for f, what in files)

@@ -58,3 +58,20 @@ def test_notebook_title_and_headings_are_chinese_first(path):
     for heading in headings:
         text = re.sub(r"^#{1,2} (\d{2} · |\d+\. )?", "", heading)
         assert CJK.match(text), heading
+
+
+def test_the_index_shows_file_level_notes_chinese_first():
+    from analysis import report_pages
+
+    warning = (
+        "WARNING: 9 of 10 ID numbers arrived as spreadsheet numbers with digits lost (flagged invalid_id, matched "
+        "with nothing): store the ID column as text (in Excel, format it as Text before the numbers go in) and "
+        "export the file again"
+    )
+    counts = {"rows_read": 10, "rows_unusable": 9, "rows_clean": 1, "cases": 0, **dict.fromkeys(FLAGS, 0)}
+    summary = {**counts, "documents_checked": False, "source": "a.xlsx", "format": "xlsx", "encoding": None}
+    summary.update(incomplete_documents=None, notes=[warning])
+    page = report_pages.index_page(summary, [], [], ("2020-01-01", "2020-12-31"), "2026-11-30")
+    note = re.search(r'<div class="note">(.*?)</div>', page).group(1)
+    assert note.startswith("警告：10 个证件号码中有 9 个以表格数字形式读入") and "WARNING: 9 of 10" in note
+    assert "<td>材料不全 incomplete documents</td><td>未检查 not checked</td>" in page
