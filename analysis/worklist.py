@@ -14,27 +14,85 @@ from .contract import PERSON_FLAGS
 ACT_ON = "★ 需处理 act on"
 # (column, Chinese header, English header, what it means): the workbook explains each column with this.
 COLUMNS = [
-    ("case_id", "案件编号", "case", "the person's case number, the same in every sheet and in flags.csv"),
-    ("province", "省份", "province", "where the application was made (code and name); blocks are sorted by it"),
-    ("city", "城市", "city", "the insured city as the export gives it"),
-    ("id_number", "证件号码", "ID number", "the number as the export gives it"),
-    ("name", "姓名", "name", "the applicant's name"),
-    ("application_id", "申请编号", "application", "one row per application of the person, in application order"),
-    ("row", "行号", "row", "the row in the input file as a spreadsheet shows it (header = row 1)"),
-    ("applied_on", "申领日期", "applied on", "date of the application"),
-    ("cancelled_on", "注销日期", "cancelled on", "date the card was (or is scheduled to be) cancelled; empty: live"),
-    ("card", "卡状态", "card", "有效 live or 已注销 cancelled, at the date of the export (its latest application)"),
-    ("act_on", "需处理", "act on", "★: a card still live while the person holds another live card: check and cancel"),
-    ("flags", "问题类型", "flag", "the flags of this application (empty: the application itself is fine)"),
-    ("reason", "原因", "reason", "why, in full"),
+    (
+        "case_id",
+        "案件编号",
+        "case",
+        (
+            "本人的案件编号，各工作表和 flags.csv 中相同 · "
+            "the person's case number, the same in every sheet and in flags.csv"
+        ),
+    ),
+    (
+        "province",
+        "省份",
+        "province",
+        (
+            "申请所在省份（代码和名称）；各组按此排序 · "
+            "where the application was made (code and name); blocks are sorted by it"
+        ),
+    ),
+    ("city", "城市", "city", "导出文件中的参保城市 · the insured city as the export gives it"),
+    ("id_number", "证件号码", "ID number", "导出文件中的证件号码 · the number as the export gives it"),
+    ("name", "姓名", "name", "申请人姓名 · the applicant's name"),
+    (
+        "application_id",
+        "申请编号",
+        "application",
+        ("本人的每次申请一行，按申请顺序 · one row per application of the person, in application order"),
+    ),
+    (
+        "row",
+        "行号",
+        "row",
+        ("在输入文件中的行号（表头为第 1 行） · the row in the input file as a spreadsheet shows it (header = row 1)"),
+    ),
+    ("applied_on", "申领日期", "applied on", "申领日期 · date of the application"),
+    (
+        "cancelled_on",
+        "注销日期",
+        "cancelled on",
+        (
+            "卡的注销日期（或预约注销日期）；空：仍有效 · "
+            "date the card was (or is scheduled to be) cancelled; empty: live"
+        ),
+    ),
+    (
+        "card",
+        "卡状态",
+        "card",
+        (
+            "导出日（最晚的申领日期）时卡是否有效 · "
+            "有效 live or 已注销 cancelled, at the date of the export (its latest application)"
+        ),
+    ),
+    (
+        "act_on",
+        "需处理",
+        "act on",
+        (
+            "★：本人同时持有另一张有效卡时仍有效的卡：核查并注销其一 · "
+            "★: a card still live while the person holds another live card: check and cancel"
+        ),
+    ),
+    (
+        "flags",
+        "问题类型",
+        "flag",
+        (
+            "本次申请的问题类型（空：本次申请本身没有问题） · "
+            "the flags of this application (empty: the application itself is fine)"
+        ),
+    ),
+    ("reason", "原因", "reason", "原因（完整） · why, in full"),
     (
         "conflicts_with",
         "冲突的申请",
         "conflicts with",
-        "the earlier application whose card was live when this one was made",
+        ("本次申请时仍有效的那次较早申请 · the earlier application whose card was live when this one was made"),
     ),
-    ("outcome", "处理结果", "outcome", "for the caseworker: what was done"),
-    ("note", "备注", "note", "for the caseworker: anything else"),
+    ("outcome", "处理结果", "outcome", "由经办人员填写：处理结果 · for the caseworker: what was done"),
+    ("note", "备注", "note", "由经办人员填写：其他说明 · for the caseworker: anything else"),
 ]
 
 
