@@ -107,6 +107,7 @@ class FileFacts:
     latest_applied: np.datetime64 | None = None  # day
     # cancelled_on day -> rows, for the days after the part's latest applied_on (the file's is as late or later)
     late_cancellations: dict[np.datetime64, int] = field(default_factory=dict)
+    province_places: dict[str, int] = field(default_factory=dict)  # a place or abbreviation read as its province
 
     def merge(self, other: FileFacts) -> FileFacts:
         """Add another part's facts to these (in place); returns self."""
@@ -121,6 +122,8 @@ class FileFacts:
             self.latest_applied = other.latest_applied if latest is None else max(latest, other.latest_applied)
         for day, n in other.late_cancellations.items():
             self.late_cancellations[day] = self.late_cancellations.get(day, 0) + n
+        for value, n in other.province_places.items():
+            self.province_places[value] = self.province_places.get(value, 0) + n
         return self
 
     def warnings(self) -> list[str]:
@@ -146,6 +149,16 @@ class FileFacts:
             more = len(common) - SHOWN_WORDS
             notes.append(
                 f"{column}: {_plural(sum(words.values()), 'value', 'values')} not understood, read as no: {shown}"
+                + (f" and {_plural(more, 'other value', 'other values')}" if more > 0 else "")
+            )
+        if self.province_places:
+            common = sorted(self.province_places.items(), key=lambda item: (-item[1], item[0]))
+            codes = provinces.province_codes(pd.Series([v for v, _ in common[:SHOWN_WORDS]], dtype="str"))
+            shown = ", ".join(f"'{v[:40]}' → {c}" for (v, _), c in zip(common, codes, strict=False))
+            more = len(common) - SHOWN_WORDS
+            notes.append(
+                f"province: {_plural(sum(self.province_places.values()), 'value', 'values')} named a city, county "
+                f"or abbreviation and were read as its province: {shown}"
                 + (f" and {_plural(more, 'other value', 'other values')}" if more > 0 else "")
             )
         if self.latest_applied is not None:

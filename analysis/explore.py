@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from . import cases, charts, provinces
+from . import cases, charts, labels, provinces
 
 ALL = "全部 all"
 
@@ -64,20 +64,21 @@ def case_explorer(records: pd.DataFrame, flags: pd.DataFrame, flag_names: list[s
     province = widgets.Dropdown(
         options=[(ALL, None)] + [(provinces.label(c, english=True), c) for c in codes], description="省份 province"
     )
-    flag = widgets.Dropdown(options=[(ALL, None)] + [(f, f) for f in flag_names], description="flag")
-    start = widgets.DatePicker(description="from")
-    end = widgets.DatePicker(description="to")
+    flag = widgets.Dropdown(
+        options=[(ALL, None)] + [(labels.flag_label(f), f) for f in flag_names], description="问题 flag"
+    )
+    start = widgets.DatePicker(description="从 from")
+    end = widgets.DatePicker(description="到 to")
     summary = widgets.HTML()
     listing = widgets.HTML()
-    person = widgets.Dropdown(description="case")
+    person = widgets.Dropdown(description="案件 case")
     timeline = widgets.Image(format="png")
 
     def refresh(_=None) -> None:
         keys = filter_cases(flagged, province.value, flag.value, start.value, end.value)
         chosen = table[table["person_key"].isin(keys)]
-        summary.value = (
-            f"<b>{len(chosen):,}</b> cases, {len(chosen) and int(chosen['flagged'].sum()):,} flagged applications"
-        )
+        flagged_apps = len(chosen) and int(chosen["flagged"].sum())
+        summary.value = f"<b>{len(chosen):,}</b> 个案件 cases，{flagged_apps:,} 件有问题的申请 flagged applications"
         listing.value = cases.masked_cases(chosen, limit=limit).to_html()
         person.options = list(chosen["case_id"].head(200))
         person.value = person.options[0] if person.options else None

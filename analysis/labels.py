@@ -169,8 +169,8 @@ def _one_zh(reason: str) -> str:
             + "）"
         )
     for pattern, zh in _COMPILED:
-        if pattern.fullmatch(reason):
-            return pattern.sub(zh, reason) + note
+        if m := pattern.fullmatch(reason):
+            return m.expand(zh) + note
     return reason + note  # a reason the catalogue lacks stays English (a test keeps the catalogue complete)
 
 
@@ -205,6 +205,13 @@ NOTES_ZH: list[tuple[str, str]] = [
     ),
     (
         (
+            r"province: (?P<n>[\d,]+) values? named a city, county or abbreviation and were read as its province: "
+            r"(?P<v>.*?)(?: and (?P<k>[\d,]+) other values?)?"
+        ),
+        r"省份：有 \g<n> 个值写的是市、县或简称，已按其所属省份读入：\g<v>",
+    ),
+    (
+        (
             r"scheduled cancellations: (?P<n>[\d,]+) rows? ha(?:s|ve) cancelled_on after the latest applied_on in the "
             r"file \((?P<d>[\d-]+)\); each card is read as live until its cancelled_on"
         ),
@@ -217,6 +224,6 @@ _NOTES = [(re.compile(p), zh) for p, zh in NOTES_ZH]
 def note_zh(note: str) -> str:
     """A file-level note, Chinese first: '中文 English' (the English alone when the catalogue lacks it)."""
     for pattern, zh in _NOTES:
-        if pattern.fullmatch(note):
-            return f"{pattern.sub(zh, note)} · {note}"
+        if m := pattern.fullmatch(note):
+            return f"{m.expand(zh)} · {note}"
     return note

@@ -66,10 +66,12 @@ def _facts(
     applied: pd.Series,
     cancelled: pd.Series,
     unknown_words: dict[str, dict[str, int]],
+    province: pd.Series,
 ) -> FileFacts:
     """The file-level facts of one part (see FileFacts): counts, and the cancellations after its latest application."""
     ids = int(as_text(raw_id).notna().sum())  # non-empty ID cells
     facts = FileFacts(ids=ids, ids_as_numbers=ids_lost, unknown_words=unknown_words)
+    facts.province_places = provinces.place_forms(province)
     latest = applied.max()  # dates are whole days; missing ones are skipped
     if pd.notna(latest):
         facts.latest_applied = np.datetime64(latest, "D")
@@ -91,7 +93,8 @@ def part_facts(raw: pd.DataFrame, file_format: str) -> FileFacts:
         for name in ["applied_on", "cancelled_on"]
     }
     words = {name: read_booleans(raw[name])[2] for name in BOOLEAN_COLUMNS if name in raw.columns}
-    return _facts(raw_id, int(id_problem.notna().sum()), dates["applied_on"], dates["cancelled_on"], words)
+    province = as_text(raw["province"]) if "province" in raw.columns else empty
+    return _facts(raw_id, int(id_problem.notna().sum()), dates["applied_on"], dates["cancelled_on"], words, province)
 
 
 def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: FileFacts | None = None) -> pd.DataFrame:
@@ -174,7 +177,7 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: Fi
     out["special_category"] = text("special_category")
     out["document_note"] = note.series()
     if facts is not None:
-        facts.merge(_facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words))
+        facts.merge(_facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words, out["province"]))
     return out
 
 

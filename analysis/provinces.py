@@ -146,6 +146,21 @@ def _lookup_one(value: str) -> str | None:
     return next((code for name, code in _NAME_PREFIXES if packed.startswith(name)), None)
 
 
+def _is_place_form(value: str) -> bool:
+    """The value names its province through a place or an abbreviation, not as a province code or name."""
+    text = value.strip()
+    packed = re.sub(r"\s+", "", text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text)
+    direct = _LOOKUP.get(text) or _LOOKUP.get(packed) or _LOOKUP.get(_english_key(text))
+    return not direct and _lookup_one(value) is not None
+
+
+def place_forms(values: pd.Series) -> dict[str, int]:
+    """Cells per distinct value that was read as a province through a city or county (code or name), a name that
+    begins with a province's name, or an abbreviation (for the load report: the file needed it)."""
+    counts = values.dropna().astype("str").value_counts()
+    return {value: int(n) for value, n in counts.items() if _is_place_form(value)}
+
+
 def province_codes(values: pd.Series) -> pd.Series:
     """Map province values to two-digit codes, one look-up per distinct value; unknown or empty -> NA.
 

@@ -400,12 +400,12 @@ def test_scheduled_cancellations_are_counted_and_the_card_is_live_until_then(wri
         app("B2", P2, "上海", "2021-01-01", "2024-06-02"),  # scheduled, on a person with one card
     ]
     loaded = load_applications(write_records(rows))
-    assert loaded.report.notes == [scheduled("2 rows have", "2024-06-01")]
+    assert loaded.report.notes[-1:] == [scheduled("2 rows have", "2024-06-01")]  # after the province note
     flags = flag_applications(loaded.frame)
     assert flags[["application_id", "flag", "conflicts_with"]].values.tolist() == [["A2", "duplicate_card", "A1"]]
     assert "cancelled 2025-01-01" in flags["detail"].iloc[0]
     one = load_applications(write_records(rows[:2])).report.notes
-    assert one == [scheduled("1 row has", "2024-06-01")]
+    assert one[-1:] == [scheduled("1 row has", "2024-06-01")] and len(one) == 2
 
 
 def _number_cells(tmp_path, ids: list) -> Path:
@@ -505,3 +505,18 @@ def test_file_facts_of_parts_add_up_to_those_of_the_whole_file():
         parts[0].notes(),
         parts[1].notes(),
     ]
+
+
+def test_provinces_given_as_places_are_noted_for_the_file(write_records):
+    """A column that needed the insured place read as its province says so once, for the whole file."""
+    rows = [
+        {"application_id": "A", "id_number": "11010519491231002X", "province": "440300", "applied_on": "2020-01-01"},
+        {"application_id": "B", "id_number": "110105194912310021", "province": "深圳市", "applied_on": "2020-01-02"},
+        {"application_id": "C", "id_number": "11010519491231002X", "province": "粤", "applied_on": "2020-01-03"},
+        {"application_id": "D", "id_number": "110105194912310021", "province": "广东", "applied_on": "2020-01-04"},
+    ]
+    loaded = load_applications(write_records(rows))
+    assert loaded.frame["province_code"].tolist() == ["44"] * 4
+    note = next(n for n in loaded.report.notes if n.startswith("province:"))
+    assert note.startswith("province: 3 values named a city, county or abbreviation and were read as its province: ")
+    assert "'440300' → 44" in note and "'深圳市' → 44" in note and "'粤' → 44" in note and "'广东'" not in note
