@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from ._fast.memory import release_memory
 from .contract import DISPLAY_ONLY, FileFacts, LoadError
+from .ids import assign_other_ids
 from .normalize import mark_shared_ids, normalize
 from .read import map_headers, parquet_frame, parquet_problem, parquet_schema
 
@@ -87,5 +88,7 @@ def normalize_parquet_in_batches(
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
     release_memory()
+    # each batch numbered its own `<id_type>:<number>` keys: number them over the whole file
+    frame["person_id"] = assign_other_ids(frame["person_key"], frame["person_id"].to_numpy())
     mark_shared_ids(frame)
     return frame, columns, ignored, firsts[-1] - 2, facts

@@ -12,6 +12,7 @@ from . import provinces
 
 REQUIRED = ["application_id", "id_number", "province", "applied_on"]
 OPTIONAL = ["name", "city", "cancelled_on"]
+TYPE_COLUMNS = ["id_type", "nationality"]  # optional; not listed as absent: most files hold citizens only
 DOCUMENT_COLUMNS = [
     "has_second_gen_id",
     "id_copy",
@@ -33,6 +34,8 @@ HEADER_ALIASES: dict[str, list[str]] = {
     "household_register_copy": ["household_register_copy", "户口簿复印件"],
     "special_category": ["special_category", "特殊人群类别"],
     "special_documents": ["special_documents", "特殊证明材料"],
+    "id_type": ["id_type", "证件类型", "证件种类"],
+    "nationality": ["nationality", "国籍"],
 }
 # yes/no words, compared in lower case; an empty cell is no
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "有", "√", "✓", "✔", "已提交", "已提供", "t", "1.0"}
@@ -74,6 +77,7 @@ class LoadReport:
     documents_checked: bool
     ignored_headers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    id_types: dict[str, int] = field(default_factory=dict)  # rows per id_type (docs/data-contract.md)
 
     def as_dict(self) -> dict:
         return {
@@ -86,6 +90,7 @@ class LoadReport:
             "documents_checked": self.documents_checked,
             "ignored_headers": self.ignored_headers,
             "notes": self.notes,
+            "id_types": self.id_types,
         }
 
 
@@ -108,6 +113,8 @@ class FileFacts:
     # cancelled_on day -> rows, for the days after the part's latest applied_on (the file's is as late or later)
     late_cancellations: dict[np.datetime64, int] = field(default_factory=dict)
     province_places: dict[str, int] = field(default_factory=dict)  # a place or abbreviation read as its province
+    id_types: dict[str, int] = field(default_factory=dict)  # id_type -> rows (analysis.id_types.type_counts)
+    nationalities: dict[str, int] = field(default_factory=dict)  # nationality not recognised -> cells
 
     def merge(self, other: FileFacts) -> FileFacts:
         """Add another part's facts to these (in place); returns self."""
@@ -124,6 +131,9 @@ class FileFacts:
             self.late_cancellations[day] = self.late_cancellations.get(day, 0) + n
         for value, n in other.province_places.items():
             self.province_places[value] = self.province_places.get(value, 0) + n
+        for mine, theirs in [(self.id_types, other.id_types), (self.nationalities, other.nationalities)]:
+            for value, n in theirs.items():
+                mine[value] = mine.get(value, 0) + n
         return self
 
     def warnings(self) -> list[str]:
@@ -159,6 +169,15 @@ class FileFacts:
             notes.append(
                 f"province: {_plural(sum(self.province_places.values()), 'value', 'values')} named a city, county "
                 f"or abbreviation and were read as its province: {shown}"
+                + (f" and {_plural(more, 'other value', 'other values')}" if more > 0 else "")
+            )
+        if self.nationalities:
+            common = sorted(self.nationalities.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join("'" + value[:40] + "'" for value, _ in common[:SHOWN_WORDS])
+            more = len(common) - SHOWN_WORDS
+            notes.append(
+                f"nationality: {_plural(sum(self.nationalities.values()), 'value', 'values')} not recognised as a "
+                f"country (a passport's key then has no country): {shown}"
                 + (f" and {_plural(more, 'other value', 'other values')}" if more > 0 else "")
             )
         if self.latest_applied is not None:
@@ -204,6 +223,7 @@ def load_report(
         documents_checked=documents_checked,
         ignored_headers=ignored,
         notes=notes,
+        id_types=dict(sorted(facts.id_types.items())),
     )
 
 
@@ -213,6 +233,14 @@ class Loaded:
 
     frame: pd.DataFrame
     report: LoadReport
+
+
+ID_TYPES = ["citizen", "hmt_permit", "foreign_pr", "passport", "foreign_ssn", "travel_permit"]
+# 18 characters (citizen, hmt_permit, the 2023 foreign_pr form), or `<id_type>:[<ISO alpha-3>:]<number>`
+PERSON_KEY = (
+    r"^(\d{17}[0-9X]|foreign_pr:[A-Z]{3}\d{12}|passport:([A-Z]{3}:)?[A-Z0-9]{5,20}|foreign_ssn:[A-Z0-9]{1,20}"
+    r"|travel_permit:[A-Z0-9]{8,11})$"
+)
 
 
 def normalized_schema():
@@ -226,9 +254,10 @@ def normalized_schema():
             "row": pdr.Column("int64", pdr.Check.ge(2), unique=True),
             "application_id": pdr.Column(**text),
             "id_number": pdr.Column(**text),
-            "person_key": pdr.Column("str", pdr.Check.str_matches(r"^\d{17}[0-9X]$"), nullable=True),
+            "person_key": pdr.Column("str", pdr.Check.str_matches(PERSON_KEY), nullable=True),
             "person_id": pdr.Column("int64", pdr.Check.ge(-1)),
             "id_problem": pdr.Column(**text),
+            "id_type": pdr.Column("str", pdr.Check.isin(ID_TYPES), nullable=True),
             "name": pdr.Column(**text),
             "province": pdr.Column(**text),
             "province_code": pdr.Column("str", pdr.Check.isin(codes), nullable=True),
@@ -242,7 +271,12 @@ def normalized_schema():
         },
         checks=[
             # a usable row has a person key and a province code; an unusable one says why
-            pdr.Check(lambda f: (f["person_key"].notna() | f["id_problem"].notna()).all(), name="key or ID problem"),
+            # (an unknown id_type: the row is an invalid_record, its number not checked)
+            pdr.Check(
+                lambda f: (f["person_key"].notna() | f["id_problem"].notna() | f["id_type"].isna()).all(),
+                name="key or ID problem",
+            ),
+            pdr.Check(lambda f: (f["id_type"].notna() | f["record_problem"].notna()).all(), name="type or record"),
             pdr.Check(
                 lambda f: (f["province_code"].notna() | f["record_problem"].notna()).all(),
                 name="province or record problem",

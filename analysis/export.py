@@ -38,6 +38,7 @@ def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
         "encoding": report.encoding,
         "absent_optional_columns": report.absent_optional,
         "notes": report.notes,
+        "id_types": report.id_types,  # rows per id_type (docs/data-contract.md)
     }
 
 

@@ -234,3 +234,17 @@ def validate_ids(
         index=values.index,
         copy=False,
     )
+
+
+OTHER_IDS = 10**17  # person ids of keys that are not 18 characters: above every 17-digit body
+
+
+def assign_other_ids(person_key: pd.Series, person_id: np.ndarray) -> np.ndarray:
+    """person_id with the keys that are not 18 characters (`<id_type>:<number>`, id OTHER_IDS or above) numbered
+    OTHER_IDS + their rank among the distinct such keys of this frame: unique per key, never a citizen body."""
+    other = person_id >= OTHER_IDS
+    if other.any():
+        person_id = person_id.copy()
+        keys = person_key.to_numpy(dtype=object)[other].astype(str)
+        person_id[other] = OTHER_IDS + np.unique(keys, return_inverse=True)[1]
+    return person_id

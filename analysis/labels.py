@@ -153,6 +153,50 @@ REASONS_ZH: list[tuple[str, str]] = [
         r"\g<p>（\g<c>）\g<d> 的申请 \g<a> 所办的卡仍有效（未注销）",
     ),
 ]
+# The document types of docs/data-contract.md ("Card holders who are not mainland citizens") in Chinese.
+ID_TYPE_ZH = {
+    "citizen": "居民身份证",
+    "hmt_permit": "港澳台居民居住证",
+    "foreign_pr": "外国人永久居留身份证",
+    "passport": "护照",
+    "foreign_ssn": "外国人社会保障号码",
+    "travel_permit": "来往内地（大陆）通行证",
+}
+REASONS_ZH += [
+    (rf"id_type {_Q} is not a known document type", r"证件类型 '\g<v>' 无法识别"),
+    (r"a passport number needs an id_type column", "护照号码需要证件类型（id_type）列才能核查"),
+    (
+        r"a hmt_permit number is 18 characters beginning 810000, 820000 or 830000",
+        "港澳台居民居住证号码应为以 810000、820000 或 830000 开头的 18 位",
+    ),
+    (
+        r"a foreign_pr number is 18 characters \(9, 16 digits and a check character\) or 3 letters and 12 digits",
+        "外国人永久居留身份证号码应为 18 位（9 开头，16 位数字加校验码）或 3 个字母加 12 位数字",
+    ),
+    (r"a passport number is 5 to 20 letters and digits", "护照号码应为 5 到 20 位字母或数字"),
+    (r"a foreign_ssn number is 1 to 20 letters and digits", "外国人社会保障号码应为 1 到 20 位字母或数字"),
+    (
+        r"a travel_permit number is H or M and 8 or 10 digits, 8 or 10 digits, or a letter and 7 digits",
+        "通行证号码应为 H 或 M 加 8 或 10 位数字、8 或 10 位数字，或 1 个字母加 7 位数字",
+    ),
+    (
+        r"characters 2-3 of a foreign_pr number are not a province-level code",
+        "外国人永久居留身份证号码第 2-3 位不是省级代码",
+    ),
+    (
+        r"characters 4-6 of a foreign_pr number are not an ISO 3166-1 numeric country code",
+        "外国人永久居留身份证号码第 4-6 位不是 ISO 3166-1 数字国家代码",
+    ),
+    (
+        r"the letters of a foreign_pr number are not an ISO 3166-1 alpha-3 country code",
+        "外国人永久居留身份证号码的字母不是 ISO 3166-1 三字母国家代码",
+    ),
+    (
+        r"characters 8-13 of a foreign_pr number are not a date \(YYMMDD\)",
+        "外国人永久居留身份证号码第 8-13 位不是日期（YYMMDD）",
+    ),
+    *[(rf"the number looks like a {kind} number", f"号码看起来是{zh}号码") for kind, zh in ID_TYPE_ZH.items()],
+]
 _NOTE = re.compile(rf"(?P<col>\w+) value {_Q} not understood, read as no")
 _COMPILED = [(re.compile(p), zh) for p, zh in REASONS_ZH]
 
@@ -209,6 +253,13 @@ NOTES_ZH: list[tuple[str, str]] = [
             r"(?P<v>.*?)(?: and (?P<k>[\d,]+) other values?)?"
         ),
         r"省份：有 \g<n> 个值写的是市、县或简称，已按其所属省份读入：\g<v>",
+    ),
+    (
+        (
+            r"nationality: (?P<n>[\d,]+) values? not recognised as a country \(a passport's key then has no "
+            r"country\): (?P<v>.*?)(?: and (?P<k>[\d,]+) other values?)?"
+        ),
+        r"国籍：有 \g<n> 个值无法识别为国家（这些护照的人员编号不含国家）：\g<v>",
     ),
     (
         (

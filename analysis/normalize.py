@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import provinces
+from . import id_types, provinces
 from ._fast.arrow import arrow_of, first_present, null_text, placed, take
 from ._fast.hashing import duplicated_mask
 from .contract import BOOLEAN_COLUMNS, FileFacts
-from .ids import validate_ids
+from .ids import assign_other_ids, normalize_text, validate_ids
 from .values import as_text, id_text, parse_dates, read_booleans
 
 UNKNOWN_PROVINCE = (
@@ -60,6 +60,34 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("").str.slice(0, 40) + "'"
 
 
+def _type_counts(id_type: pd.Series) -> dict[str, int]:
+    """Rows per id_type (unknown values counted as `unknown`), for summary.json's id_types."""
+    counts = id_type.fillna(id_types.UNKNOWN).value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def _row_types(
+    raw_id: pd.Series, stated: pd.Series | None, unknown: np.ndarray | None, mangled: np.ndarray
+) -> pd.Series:
+    """The id_type `resolve` gives each row, without checking any number (the Dask engine's first pass counts them):
+    the stated type, else the type inferred from the number (a number that lost digits in a spreadsheet: citizen)."""
+
+    numbers = pa.array(normalize_text(raw_id).astype(object).to_numpy(), pa.string())
+    kind = np.full(len(raw_id), "citizen", dtype=object)
+    for pattern, name in [
+        (r"^8[123]0000\d{11}[0-9X]$", "hmt_permit"),
+        (r"^(9\d{16}[0-9X]|[A-Z]{3}\d{12})$", "foreign_pr"),
+    ]:
+        kind[pc.fill_null(pc.match_substring_regex(numbers, pattern), False).to_numpy(zero_copy_only=False)] = name
+    kind[mangled] = "citizen"
+    if stated is not None:
+        has = stated.notna().to_numpy()
+        kind[has] = stated.to_numpy(dtype=object)[has]
+    if unknown is not None:
+        kind[unknown] = None
+    return pd.Series(kind, index=raw_id.index, dtype="str")
+
+
 def _facts(
     raw_id: pd.Series,
     ids_lost: int,
@@ -67,11 +95,15 @@ def _facts(
     cancelled: pd.Series,
     unknown_words: dict[str, dict[str, int]],
     province: pd.Series,
+    types: pd.Series,
+    nationalities: dict[str, int],
 ) -> FileFacts:
     """The file-level facts of one part (see FileFacts): counts, and the cancellations after its latest application."""
     ids = int(as_text(raw_id).notna().sum())  # non-empty ID cells
     facts = FileFacts(ids=ids, ids_as_numbers=ids_lost, unknown_words=unknown_words)
     facts.province_places = provinces.place_forms(province)
+    facts.id_types = _type_counts(types)
+    facts.nationalities = nationalities
     latest = applied.max()  # dates are whole days; missing ones are skipped
     if pd.notna(latest):
         facts.latest_applied = np.datetime64(latest, "D")
@@ -94,7 +126,11 @@ def part_facts(raw: pd.DataFrame, file_format: str) -> FileFacts:
     }
     words = {name: read_booleans(raw[name])[2] for name in BOOLEAN_COLUMNS if name in raw.columns}
     province = as_text(raw["province"]) if "province" in raw.columns else empty
-    return _facts(raw_id, int(id_problem.notna().sum()), dates["applied_on"], dates["cancelled_on"], words, province)
+    stated, unknown = id_types.read_types(raw["id_type"]) if "id_type" in raw.columns else (None, None)
+    types = _row_types(raw_id, stated, unknown, id_problem.notna().to_numpy())
+    nations = id_types.nationalities(raw["nationality"])[1] if "nationality" in raw.columns else {}
+    lost = int(id_problem.notna().sum())
+    return _facts(raw_id, lost, dates["applied_on"], dates["cancelled_on"], words, province, types, nations)
 
 
 def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: FileFacts | None = None) -> pd.DataFrame:
@@ -130,15 +166,22 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: Fi
     out["cancelled_on"] = cancelled
 
     mangled = id_problem_num.notna().to_numpy()
-    ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None)
+    ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None)  # every row as a citizen: fast
+    stated, unknown_type = id_types.read_types(raw["id_type"]) if "id_type" in raw.columns else (None, None)
+    alpha3, nations = id_types.nationalities(raw["nationality"]) if "nationality" in raw.columns else (None, {})
+    out["id_type"] = id_types.resolve(ids, raw_id, applied, stated, unknown_type, alpha3, mangled)
     out["person_key"] = ids["person_key"]
-    out["person_id"] = ids["person_id"]
+    out["person_id"] = assign_other_ids(ids["person_key"], ids["person_id"].to_numpy())
     out["id_problem"] = ids["id_problem"]
     if mangled.any():  # digits lost in a spreadsheet: that is the problem to report, not the shape
         out["id_problem"] = first_present(id_problem_num, ids["id_problem"])
 
     problem = RowProblems(idx)
     problem.add(out["application_id"].isna(), "application_id is empty")
+    if unknown_type is not None:
+        problem.add(
+            unknown_type, lambda w: "id_type " + _quoted(as_text(raw["id_type"][w])) + " is not a known document type"
+        )
     problem.add(applied.isna() & ~applied_bad, "applied_on is empty")
     problem.add(applied_bad, lambda w: "applied_on " + _quoted(as_text(column("applied_on")[w])) + " is not a date")
     problem.add(
@@ -177,7 +220,11 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: Fi
     out["special_category"] = text("special_category")
     out["document_note"] = note.series()
     if facts is not None:
-        facts.merge(_facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words, out["province"]))
+        facts.merge(
+            _facts(
+                raw_id, int(mangled.sum()), applied, cancelled, unknown_words, out["province"], out["id_type"], nations
+            )
+        )
     return out
 
 

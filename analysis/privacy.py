@@ -28,7 +28,23 @@ def mask_ids(values: pd.Series) -> pd.Series:
     long_enough = pc.greater_equal(length, 12)
     if not pc.all(long_enough).as_py():  # short values: every digit and letter starred
         masked = pc.if_else(long_enough, masked, pc.replace_substring_regex(arr, "[0-9A-Za-z０-９]", "*"))
+    typed = pc.fill_null(pc.match_substring(arr, ":"), False)
+    if pc.any(typed).as_py():  # `<id_type>:[<alpha-3>:]<number>`: all up to the last ':' and the last 4 stay
+        masked = pc.if_else(typed, _mask_typed(arr), masked)
     return pd.Series(as_str(masked), index=values.index, name=values.name)
+
+
+def _mask_typed(arr: pa.Array) -> pa.Array:
+    """`passport:DEU:*****5678`; a number of 4 characters or fewer is starred whole."""
+    empty = pa.scalar("", arr.type)
+    head = pc.replace_substring_regex(arr, r"^(.*:)[^:]*$", r"\1")
+    number = pc.replace_substring_regex(arr, r"^.*:", "")
+    n = pc.utf8_length(number)
+    stars = pc.binary_repeat(pa.scalar("*", arr.type), pc.max_element_wise(pc.subtract(n, 4), 1))
+    tail = pc.binary_join_element_wise(stars, pc.utf8_slice_codeunits(number, -4), empty)
+    short = pc.binary_repeat(pa.scalar("*", arr.type), pc.max_element_wise(n, 1))
+    body = pc.if_else(pc.greater(n, 4), tail, short)
+    return pc.binary_join_element_wise(head, body, empty)
 
 
 def mask_names(values: pd.Series) -> pd.Series:

@@ -46,6 +46,7 @@ from ..contract import (
     LoadReport,
 )
 from ..contract import load_report as contract_load_report
+from ..ids import assign_other_ids
 from ..normalize import mark_shared_ids, normalize, part_facts
 from ..read import map_headers, sniff_encoding
 from ..values import as_text
@@ -171,6 +172,8 @@ def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
 def _flag_part(part: pd.DataFrame, check_documents: bool) -> pd.DataFrame:
     """rules.flag_applications on one person-key partition, in file-row order."""
     part = part.drop(columns=SHARD).sort_values("row", kind="stable").reset_index(drop=True)
+    # input partitions numbered their `<id_type>:<number>` keys each: number them over this partition's persons
+    part["person_id"] = assign_other_ids(part["person_key"], part["person_id"].to_numpy())
     return _conform(rules.flag_applications(part, check_documents=check_documents), FLAGS_META)
 
 
