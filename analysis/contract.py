@@ -46,7 +46,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 # Normalized columns no rule reads: the flag command (and the large-file paths) leave them out.
-DISPLAY_ONLY = ["id_number", "name", "province", "city"]
+DISPLAY_ONLY = ["id_number", "name", "province", "city", "id_type"]
 
 FLAGS = [
     "invalid_record",
