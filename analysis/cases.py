@@ -49,7 +49,7 @@ def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str 
         chosen &= records["record_problem"].isna() & records["id_problem"].isna()
     apps = records.loc[
         chosen,
-        ["row", "application_id", "person_key", "name", "province_code", "applied_on", "cancelled_on"],
+        ["row", "application_id", "person_key", "id_type", "name", "province_code", "applied_on", "cancelled_on"],
     ]
     person_flags = flags[flags["flag"].isin(PERSON_FLAGS)]
     joined = person_flags.groupby("row").agg(flags=("flag", "first"), conflicts_with=("conflicts_with", "first"))
@@ -66,6 +66,7 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
             {
                 "case_id": pd.Series(dtype="str"),
                 "person_key": pd.Series(dtype="str"),
+                "id_type": pd.Series(dtype="str"),
                 "applications": pd.Series(dtype="int64"),
                 "flagged": pd.Series(dtype="int64"),
                 "provinces": pd.Series(dtype="str"),
@@ -80,6 +81,7 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
     live = apps["cancelled_on"].isna() | (apps["cancelled_on"] > export_date(records))
     grouped = apps.assign(live=live, flagged=apps["row"].isin(wanted["row"])).groupby("person_key", sort=True)
     table = grouped.agg(
+        id_type=("id_type", "first"),
         applications=("application_id", "size"),
         flagged=("flagged", "sum"),
         provinces=("province", lambda s: " → ".join(s.astype(str))),
@@ -94,6 +96,7 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
 def masked_cases(table: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
     """The case table as a notebook shows it: person keys masked, dates as text, Chinese-first headers."""
     shown = privacy.mask_frame(table.head(limit))
+    shown["id_type"] = shown["id_type"].map(labels.id_type_label)
     for column in ["first_applied", "last_applied"]:
         shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("")
     return labels.with_labels(shown.set_index("case_id"))

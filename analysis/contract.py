@@ -46,7 +46,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 # Normalized columns no rule reads: the flag command (and the large-file paths) leave them out.
-DISPLAY_ONLY = ["id_number", "name", "province", "city", "id_type"]
+DISPLAY_ONLY = ["id_number", "name", "province", "city", "id_type", "nationality"]
 
 FLAGS = [
     "invalid_record",
@@ -258,6 +258,7 @@ def normalized_schema():
             "person_id": pdr.Column("int64", pdr.Check.ge(-1)),
             "id_problem": pdr.Column(**text),
             "id_type": pdr.Column("str", pdr.Check.isin(ID_TYPES), nullable=True),
+            "nationality": pdr.Column("str", pdr.Check.str_matches(r"^[A-Z]{3}$"), nullable=True),
             "name": pdr.Column(**text),
             "province": pdr.Column(**text),
             "province_code": pdr.Column("str", pdr.Check.isin(codes), nullable=True),

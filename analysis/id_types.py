@@ -209,6 +209,23 @@ def countries() -> dict:
     }
 
 
+@functools.cache
+def country_names() -> dict[str, tuple[str, str]]:
+    """ISO alpha-3 -> (Chinese name, English name), from pycountry and its zh_CN translation."""
+    import pycountry
+
+    try:
+        zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"]).gettext
+    except OSError:
+        zh = str
+    short = {alpha3: name for name, alpha3 in CHINESE_SHORT.items()}
+    names = {}
+    for c in pycountry.countries:
+        english = getattr(c, "common_name", c.name)
+        names[c.alpha_3] = (short.get(c.alpha_3, zh(c.name)), english)
+    return names
+
+
 def nationalities(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     """ISO alpha-3 per cell (NA where empty or not recognised) and the unrecognised values with their cells."""
     codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=True)

@@ -23,6 +23,24 @@ FLAG_EN = {
     "incomplete_documents": "incomplete documents",
 }
 
+# Document types (id_type) as people read them.
+ID_TYPE_ZH = {
+    "citizen": "居民身份证",
+    "hmt_permit": "港澳台居民居住证",
+    "foreign_pr": "外国人永久居留身份证",
+    "passport": "护照",
+    "foreign_ssn": "外国人社会保障号码",
+    "travel_permit": "港澳台居民来往内地通行证",
+}
+
+
+def id_type_label(kind: object) -> str:
+    """'护照 passport' for an id_type; an unknown or empty one says so."""
+    if not isinstance(kind, str) or kind not in ID_TYPE_ZH:
+        return "未知类型 unknown type"
+    return f"{ID_TYPE_ZH[kind]} {kind}"
+
+
 # Column headers as tables, the index page and the workbook show them.
 COLUMN_ZH = {
     "row": "行号",
@@ -63,6 +81,8 @@ COLUMN_ZH = {
     "household_register_copy": "户口簿复印件",
     "special_category": "特殊人群类别",
     "special_documents": "特殊证明材料",
+    "id_type": "证件类型",
+    "nationality": "国籍",
 }
 
 # summary.json keys as the index page shows them.

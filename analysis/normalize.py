@@ -170,6 +170,7 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: Fi
     stated, unknown_type = id_types.read_types(raw["id_type"]) if "id_type" in raw.columns else (None, None)
     alpha3, nations = id_types.nationalities(raw["nationality"]) if "nationality" in raw.columns else (None, {})
     out["id_type"] = id_types.resolve(ids, raw_id, applied, stated, unknown_type, alpha3, mangled)
+    out["nationality"] = alpha3 if alpha3 is not None else null_text(idx)  # ISO alpha-3, for notebook 01
     out["person_key"] = ids["person_key"]
     out["person_id"] = assign_other_ids(ids["person_key"], ids["person_id"].to_numpy())
     out["id_problem"] = ids["id_problem"]

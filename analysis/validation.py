@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from . import config, labels, privacy, provinces
+from . import config, id_types, labels, privacy, provinces
 from .contract import FLAGS, LoadReport
 
 # Values inside a reason ('火星', dates) vary per row; the kind of reason does not.
@@ -136,3 +136,58 @@ def data_note(input_path: object) -> Markdown:
             "no real person's data."
         )
     return Markdown(f"数据 Data: `{config.display_path(config.resolve_input(input_path))}`.")
+
+
+def holders_by_type(frame: pd.DataFrame) -> pd.DataFrame:
+    """Applications per document type (证件类型): all of them, the usable ones, and their share."""
+    usable = frame["record_problem"].isna() & frame["id_problem"].isna()
+    kind = frame["id_type"].map(labels.id_type_label) if "id_type" in frame.columns else "居民身份证 citizen"
+    table = pd.DataFrame({"kind": kind, "usable": usable}).groupby("kind", sort=False)["usable"].agg(["size", "sum"])
+    table = table.sort_values("size", ascending=False)
+    total = max(len(frame), 1)
+    return pd.DataFrame(
+        {
+            "申请 applications": table["size"].map("{:,}".format),
+            "可用 usable": table["sum"].map("{:,}".format),
+            "占比 share": (table["size"] / total).map("{:.2%}".format),
+        },
+        index=pd.Index(table.index, name="证件类型 document type"),
+    )
+
+
+def foreign_holders(frame: pd.DataFrame) -> pd.DataFrame:
+    """Holders who are not mainland citizens, by nationality (Chinese and English names): applications, persons."""
+    others = frame[frame["id_type"].notna() & (frame["id_type"] != "citizen")] if "id_type" in frame else frame[:0]
+    if others.empty:
+        return pd.DataFrame({"说明 note": ["文件中没有非内地居民持卡人 no card holders other than mainland citizens"]})
+    names = id_types.country_names()
+    nation = others["nationality"].fillna("—") if "nationality" in others else pd.Series("—", index=others.index)
+    table = (
+        others.assign(nation=nation.to_numpy(), kind=others["id_type"].map(labels.id_type_label).to_numpy())
+        .groupby(["nation", "kind"])
+        .agg(applications=("row", "size"), persons=("person_key", "nunique"))
+        .reset_index()
+        .sort_values(["applications", "nation"], ascending=[False, True])
+    )
+    shown = table["nation"].map(lambda c: " ".join(names.get(c, ("（未填国籍）", "no nationality"))))
+    return pd.DataFrame(
+        {
+            "证件类型 document type": table["kind"].to_numpy(),
+            "申请 applications": table["applications"].to_numpy(),
+            "人 persons": table["persons"].to_numpy(),
+        },
+        index=pd.Index(
+            (shown + " " + table["nation"].where(table["nation"] != "—", "")).str.strip(), name="国籍 nationality"
+        ),
+    )
+
+
+def unusable_by_type(frame: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """Unusable rows of holders who are not mainland citizens (or whose type is unknown), masked, with why."""
+    bad = frame[frame["record_problem"].notna() | frame["id_problem"].notna()]
+    if "id_type" in bad.columns:
+        bad = bad[bad["id_type"].isna() | (bad["id_type"] != "citizen")]
+    table = unusable_rows(bad, limit=limit)
+    kinds = bad.head(limit)["id_type"] if "id_type" in bad.columns else pd.Series(dtype="str")
+    table.insert(0, "证件类型 document type", kinds.map(labels.id_type_label).to_numpy())
+    return table

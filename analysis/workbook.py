@@ -21,6 +21,7 @@ FLAG_SHEET_COLUMNS = [
     "row",
     "application_id",
     "id_number",
+    "id_type",
     "person_key",
     "name",
     "province_code",
@@ -99,9 +100,10 @@ def _sheet(
 def flag_sheet(records: pd.DataFrame, flags: pd.DataFrame, flag: str, masked: bool) -> pd.DataFrame:
     """The rows of one flag with the applicant's details and the reason in Chinese and in English."""
     chosen = flags[flags["flag"] == flag].assign(case_id=case_ids(flags)[flags["flag"] == flag])
-    details = records.set_index("row")[["id_number", "name", "applied_on", "cancelled_on"]]
+    details = records.set_index("row")[["id_number", "id_type", "name", "applied_on", "cancelled_on"]]
     table = chosen.join(details, on="row")
     table["province"] = table["province_code"].map(provinces.SHORT_NAME)
+    table["id_type"] = table["id_type"].map(labels.id_type_label)
     table["reason"] = labels.reason_zh(table["detail"])
     table = table[FLAG_SHEET_COLUMNS]
     return privacy.mask_frame(table) if masked else table

@@ -34,6 +34,12 @@ COLUMNS = [
     ),
     ("city", "城市", "city", "导出文件中的参保城市 · the insured city as the export gives it"),
     ("id_number", "证件号码", "ID number", "导出文件中的证件号码 · the number as the export gives it"),
+    (
+        "id_type",
+        "证件类型",
+        "document type",
+        "证件类型（居民身份证、居住证、护照等） · the kind of document the number is from",
+    ),
     ("name", "姓名", "name", "申请人姓名 · the applicant's name"),
     (
         "application_id",
@@ -126,6 +132,7 @@ def working_list(records: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     unit = flagged.groupby("person_key")[["province_code", "city"]].last()
     apps = apps.join(unit.rename(columns={"province_code": "unit_code", "city": "unit_city"}), on="person_key")
     apps["province"] = apps["province_code"] + " " + apps["province_code"].map(provinces.SHORT_NAME)
+    apps["id_type"] = apps["id_type"].map(labels.id_type_label)
     apps["outcome"] = ""
     apps["note"] = ""
     order = ["unit_code", "unit_city", "case_id", "applied_on", "application_id"]

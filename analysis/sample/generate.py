@@ -13,6 +13,7 @@ from ..values import parse_dates
 from .corner_cases import hand_made_cases
 from .faults import id_text, plant_faults, record_faults
 from .forms import date_text, documents, names, province_text
+from .other_types import SHARE, other_holders
 from .people import draw_people, template_rows
 from .tables import COUNTIES
 
@@ -58,7 +59,8 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
     edge_rows, edge_expected = hand_made_cases()
     reserved = {str(r["id_number"]) for r in edge_rows}
     reserved |= {"11010519491231002X", "130503196704010016"}
-    people = draw_people(rng, persons, reserved)
+    others = round(persons * SHARE)  # card holders who are not mainland citizens
+    people = draw_people(rng, persons - others, reserved)
     rows = plant_faults(rng, template_rows(rng, people))
     n = len(rows)
 
@@ -71,6 +73,7 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
         numbers[pairs[:, 0]], numbers[pairs[:, 1]] = nums[:, 0], nums[:, 1]
     app_id = "SQ" + pd.Series(numbers).astype("str")
 
+    export = export_day(rows, edge_rows)
     codes = rows["province_code"].astype("str")
     city_names = codes.map({p: v[0] for p, v in COUNTIES.items()})
     out = pd.DataFrame(
@@ -81,11 +84,15 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
             "province": province_text(rng, codes),
             "city": city_names.where(rng.random(n) < 0.8, ""),
             "applied_on": date_text(rng, rows["applied"]),
-            "cancelled_on": date_text(rng, cancellations(rng, rows, export_day(rows, edge_rows))).fillna(""),
+            "cancelled_on": date_text(rng, cancellations(rng, rows, export)).fillna(""),
             **documents(rng, rows),
+            # 居民身份证 as exports write it, some cells empty (the number says it is a citizen's)
+            "id_type": np.where(rng.random(n) < 0.9, "居民身份证", ""),
+            "nationality": "",
         }
     )
     record_faults(rng, rows, out)
+    other_rows, other_expected = other_holders(rng, others, export)
 
     step_id = pd.Series(app_id.to_numpy(), index=pd.MultiIndex.from_arrays([rows["person"], rows["step"]]))
     person_level = rows["expect_flag"] != ""
@@ -104,11 +111,13 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
         pd.DataFrame({"application_id": out["application_id"][rows["record_fault"].notna()], "flag": "invalid_record"}),
         pd.DataFrame({"application_id": app_id[rows["document_fault"].notna()], "flag": "incomplete_documents"}),
         pd.DataFrame(edge_expected, columns=["application_id", "flag", "conflicts_with"]),
+        pd.DataFrame(other_expected, columns=["application_id", "flag", "conflicts_with"]),
     ]
     expected = pd.concat(expected, ignore_index=True).fillna({"conflicts_with": ""})
     expected = expected.sort_values(["application_id", "flag"], kind="stable").reset_index(drop=True)
 
-    frame = pd.concat([out, pd.DataFrame(edge_rows)], ignore_index=True)
+    edge = pd.DataFrame(edge_rows).assign(id_type="居民身份证", nationality="")
+    frame = pd.concat([out, edge, other_rows], ignore_index=True)[COLUMNS]
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     return frame.astype("str").fillna(""), expected
 
