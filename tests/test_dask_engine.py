@@ -15,6 +15,7 @@ from analysis.__main__ import MANIFEST, main
 from analysis.contract import LoadError
 from analysis.engines import dask as dask_engine
 from analysis.engines.dask import ClusterError, flag_with_dask
+from analysis.id_types import TYPES
 from analysis.sample import CHINESE_HEADERS, generate
 
 from .helpers import as_set
@@ -206,3 +207,29 @@ def test_cli_engine_dask_on_an_existing_cluster(scheduler, applications, tmp_pat
         )
         == 2
     )
+
+
+def test_non_citizen_card_holders_give_the_pandas_results(scheduler, tmp_path):
+    """Passports, permits and the rest (docs/data-contract.md, "Card holders who are not mainland citizens"): keys
+    that are not 18 characters get their person_id per partition, yet flags.csv and summary.json are the pandas
+    engine's, byte for byte."""
+    frame, _ = generate(persons=2000, seed=20260101)
+    frame = frame.rename(columns=CHINESE_HEADERS)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    single = tmp_path / "applications.parquet"
+    pq.write_table(table, single, row_group_size=500)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, len(frame), 700)):
+        pq.write_table(table.slice(start, 700), parts / f"part-{i}.parquet")
+    _, expected_summary = pandas_flag(single, tmp_path / "pandas")
+    flag_with_dask(parts, tmp_path / "dask", scheduler=scheduler, partitions=3)
+    flags, summary = read_outputs(tmp_path / "dask")
+
+    assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
+    assert {k: v for k, v in summary.items() if k != "source"} == {
+        k: v for k, v in expected_summary.items() if k != "source"
+    }
+    assert set(summary["id_types"]) == {*TYPES, "unknown"}  # the sample plants every type, and 军官证
+    other = flags["person_key"].str.contains(":") & flags["flag"].isin(["duplicate_card", "cross_province_conflict"])
+    assert other.any() and flags["person_key"].str.startswith("passport:").any()

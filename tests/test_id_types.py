@@ -190,3 +190,91 @@ def test_flags_csv_and_summary_of_a_file_with_other_types(write_records, tmp_pat
     flags = pd.read_csv(tmp_path / "out" / "flags.csv", dtype=str)
     assert flags["person_key"].tolist() == ["passport:*****5678"]
     assert json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))["id_types"] == {"passport": 2}
+
+
+# ---------------------------------------------------------------- end to end: `python -m analysis flag` on a file
+
+WITH_TYPES = [
+    app("A", PASSPORT, "河南", "2020-01-01", id_type="护照", nationality="德国"),
+    app("B", PASSPORT, "广东", "2021-01-01", id_type="护照", nationality="DEU"),  # A's card still live
+    app("C", HK, "广东", "2020-03-01", id_type="港澳台居民居住证", nationality="中国"),
+    app("D", HK, "广东省", "2021-03-01", id_type="", nationality="中国"),  # the number says hmt_permit
+    app("E", PR_2023, "上海", "2021-05-01", id_type="居民身份证", nationality="哈萨克斯坦"),
+    app("F", "810000199408230022", "广东", "2021-06-01", id_type="港澳台居民居住证"),
+    app("G", "911999199012310021", "北京", "2021-07-01", id_type="外国人永久居留身份证", nationality="KAZ"),
+    app("H", "G87654321", "浙江", "2021-08-01", id_type="", nationality="法国"),
+    app("I", "军字第1234567号", "四川", "2021-09-01", id_type="军官证"),
+    app("J", PR_OLD, "北京", "2021-10-01", id_type="永居证", nationality="KAZ"),
+    app("K", P1, "北京", "2021-11-01", id_type="居民身份证"),
+    app("L", "H12345678", "广东", "2022-01-01", id_type="港澳居民来往内地通行证"),
+    app("M", "H12345678", "广东", "2022-02-01", "2022-03-01", id_type="回乡证"),  # L's card still live
+]
+
+
+def live(app_id: str, day: str, province: str) -> str:
+    return f"card application {app_id} of {day} in {province} is still live (never cancelled)"
+
+
+WITH_TYPES_FLAGS = {
+    ("B", "cross_province_conflict", "passport:DEU:*****5678", "A", live("A", "2020-01-01", "河南 41")),
+    ("D", "duplicate_card", "810000********0021", "C", live("C", "2020-03-01", "广东 44")),
+    (
+        "E",
+        "invalid_id",
+        "",
+        "",
+        "first two digits are not a province-level code of GB/T 2260; the number looks like a foreign_pr number",
+    ),
+    ("F", "invalid_id", "", "", "check character does not match (ISO 7064 MOD 11-2)"),
+    ("G", "invalid_id", "", "", id_types.PR_COUNTRY),
+    ("H", "invalid_id", "", "", id_types.NEEDS_ID_TYPE),
+    ("I", "invalid_record", "", "", "id_type '军官证' is not a known document type"),
+    ("M", "duplicate_card", "travel_permit:*****5678", "L", live("L", "2022-01-01", "广东 44")),
+}
+WITH_TYPES_COUNTS = {"passport": 2, "hmt_permit": 3, "citizen": 3, "foreign_pr": 2, "travel_permit": 2, "unknown": 1}
+WITHOUT_TYPES = [  # no id_type column: the number says the type
+    app("A", HK, "广东", "2020-01-01"),
+    app("B", HK, "广东", "2021-01-01"),
+    app("C", PR_2023, "北京", "2020-01-01"),
+    app("D", PR_2023, "上海", "2021-01-01"),
+    app("E", PR_OLD, "北京", "2021-01-01"),
+    app("F", PASSPORT, "广东", "2021-01-01"),
+    app("G", P1, "北京", "2021-01-01"),
+]
+WITHOUT_TYPES_FLAGS = {
+    ("B", "duplicate_card", "810000********0021", "A", live("A", "2020-01-01", "广东 44")),
+    ("D", "cross_province_conflict", "911398********0021", "C", live("C", "2020-01-01", "北京 11")),
+    ("F", "invalid_id", "", "", id_types.NEEDS_ID_TYPE),
+}
+WITHOUT_TYPES_COUNTS = {"hmt_permit": 2, "foreign_pr": 3, "citizen": 2}
+
+
+def flag_file(path, out) -> tuple[set, dict, bytes]:
+    code, _, err = run_cli("flag", path, "--out", out)
+    assert code == 0, err
+    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    rows = flags[["application_id", "flag", "person_key", "conflicts_with", "detail"]].itertuples(index=False)
+    return set(map(tuple, rows)), json.loads((out / "summary.json").read_text(encoding="utf-8")), flags
+
+
+@pytest.mark.parametrize(
+    "rows, answers, counts",
+    [(WITH_TYPES, WITH_TYPES_FLAGS, WITH_TYPES_COUNTS), (WITHOUT_TYPES, WITHOUT_TYPES_FLAGS, WITHOUT_TYPES_COUNTS)],
+    ids=["with id_type", "without id_type"],
+)
+def test_the_flag_command_gives_the_contract_answers_in_every_format(write_records, tmp_path, rows, answers, counts):
+    outputs = []
+    for kind in ["gb18030", "xlsx", "parquet"]:
+        path = write_records(
+            rows, kind, chinese=True, name=f"applications-{kind}.{'csv' if kind == 'gb18030' else kind}"
+        )
+        if kind == "gb18030":
+            header = path.read_bytes().decode("gb18030").splitlines()[0]
+            assert ("证件类型" in header and "国籍" in header) == ("id_type" in rows[0])
+        found, result, flags = flag_file(path, tmp_path / kind)
+        assert found == answers, kind
+        assert result["id_types"] == counts, kind
+        assert result["rows_read"] == len(rows)
+        outputs.append(flags.drop(columns="row"))
+    for other in outputs[1:]:
+        pd.testing.assert_frame_equal(other, outputs[0])

@@ -12,6 +12,7 @@ import pytest
 
 from analysis import labels
 from analysis.__main__ import main
+from analysis.load import load_applications
 from analysis.privacy import find_full_ids
 from analysis.report import REPORT_NOTEBOOKS, build_report
 from analysis.sample import generate
@@ -62,10 +63,10 @@ def test_counts_in_index_match_flags_csv(report):
 
 
 def test_index_says_when_what_and_what_next(report):
-    out, frame, _ = report
+    out, _, _ = report
     index = (out / "index.html").read_text(encoding="utf-8")
     assert re.search(r"运行日期 Run date: \d{4}-\d{2}-\d{2}", index)
-    applied = pd.to_datetime(frame["applied_on"], errors="coerce", format="mixed")
+    applied = load_applications(out.parent / "导出.csv").frame["applied_on"]
     assert "申领期间" in index and "下一步 What to do next" in index and "data:image/png;base64" in index
     for name in ["cases.xlsx", "cases-masked.xlsx", "headline.xlsx", "flags.csv", "summary.json"]:
         assert f'href="{name}"' in index
