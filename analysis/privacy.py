@@ -13,7 +13,7 @@ from ._fast.arrow import as_str
 ID_COLUMNS = ("id_number", "person_key")
 NAME_COLUMNS = ("name",)
 _FULL_ID = re.compile(
-    r"(?<![0-9])[1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])"
+    r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])"
 )
 
 
@@ -66,5 +66,6 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def find_full_ids(text: str) -> list[str]:
-    """Every full-looking 18-character ID number in a text (to prove reports and outputs leak none)."""
+    """Every full-looking 18-character number in a text, citizen or permit or 2023 permanent residence (to prove
+    reports and outputs leak none)."""
     return _FULL_ID.findall(text)

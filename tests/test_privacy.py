@@ -44,3 +44,8 @@ def test_case_ids_of_real_keys_follow_key_order():
     keys = ["44010519491231002X", "110105194912310021", None, "44010519491231002X", "110105194912310013"]
     flags = pd.DataFrame({"person_key": pd.Series(keys, dtype="str")})
     assert case_ids(flags).fillna("-").tolist() == ["C000003", "C000002", "-", "C000003", "C000001"]
+
+
+def test_the_scanner_finds_permits_and_permanent_residence_numbers_too():
+    text = "a 911398199012310021 b 810000199408230021 c 911398********0021"
+    assert find_full_ids(text) == ["911398199012310021", "810000199408230021"]
