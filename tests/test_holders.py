@@ -45,3 +45,26 @@ def test_unusable_rows_of_other_holders_are_masked_with_their_reason(frame):
     assert table["证件类型 document type"].tolist() == ["未知类型 unknown type"]
     assert table["reason"].tolist() == ["id_type '军官证' is not a known document type"]
     assert table["证件号码 id_number"].tolist() == ["***"]
+
+
+def test_reasons_are_shown_in_full_in_notebook_tables(frame):
+    """Notebooks never cut a reason at pandas' 50 characters (three different reasons looked the same)."""
+    import pandas as pd
+
+    validation.setup_display()
+    html = validation.unusable_by_type(frame)._repr_html_()
+    assert "is not a known document type" in html
+    long = pd.DataFrame({"reason": ["x" * 120]})
+    assert "x" * 120 in long._repr_html_()
+    assert pd.get_option("display.max_colwidth") is None
+
+
+def test_text_about_the_synthetic_sample_only_for_the_sample(tmp_path):
+    from analysis import config
+
+    assert "合成的示例数据" in validation.data_note(None).data
+    assert "合成的示例数据" in validation.data_note(str(config.SAMPLE_APPLICATIONS)).data
+    own = tmp_path / "own.csv"
+    own.write_text(ROWS, encoding="gb18030")
+    note = validation.data_note(str(own)).data
+    assert "合成" not in note and "synthetic" not in note and "own.csv" in note
