@@ -44,6 +44,7 @@ def _flag(args: argparse.Namespace) -> int:
     from .contract import FLAGS, LoadError
     from .export import write_outputs
     from .load import load_applications
+    from .matching import possible_duplicates
     from .rules import flag_loaded
 
     show = sys.stderr.isatty()
@@ -59,11 +60,12 @@ def _flag(args: argparse.Namespace) -> int:
     loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
     _step(f"检查 flagging {loaded.report.rows_read:,} rows …", show)
     flags = flag_loaded(loaded)
+    pairs = possible_duplicates(loaded.frame)
     if not args.workbook:  # the records are done with: free them before the flags are written
         loaded.frame = None
         release_memory()
-    _step(f"写出 writing flags.csv, summary.json ({len(flags):,} flags) …", show)
-    result = write_outputs(args.out, loaded.report, flags)
+    _step(f"写出 writing flags.csv, possible_duplicates.csv, summary.json ({len(flags):,} flags) …", show)
+    result = write_outputs(args.out, loaded.report, flags, pairs)
     if args.workbook:
         from .workbook import write_workbook
 

@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ._fast.memory import release_memory
-from .contract import DISPLAY_ONLY, FileFacts, LoadError
+from .contract import FileFacts, LoadError
 from .ids import assign_other_ids
+from .matching import for_rules
 from .normalize import mark_shared_ids, normalize
 from .read import map_headers, parquet_frame, parquet_problem, parquet_schema
 
@@ -59,7 +60,7 @@ def normalize_parquet_in_batches(
             raw = parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
             facts = FileFacts()
-            return normalize(raw, "parquet", first_row=row, facts=facts).drop(columns=DISPLAY_ONLY), facts
+            return normalize(raw, "parquet", first_row=row, facts=facts).pipe(for_rules), facts
 
         show = len(batches) >= 2 and sys.stderr.isatty()
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
@@ -79,7 +80,7 @@ def normalize_parquet_in_batches(
     except Exception as exc:
         raise parquet_problem(path, exc) from None
     if not parts:
-        parts = [(normalize(contract_columns, "parquet").drop(columns=DISPLAY_ONLY), FileFacts())]
+        parts = [(normalize(contract_columns, "parquet").pipe(for_rules), FileFacts())]
     facts = FileFacts()
     for _, part_facts in parts:
         facts.merge(part_facts)

@@ -1,4 +1,4 @@
-"""Outputs of the flag command: flags.csv and summary.json."""
+"""Outputs of the flag command: flags.csv, possible_duplicates.csv and summary.json."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import privacy, rules
+from . import matching, privacy, rules
 from ._fast.csv import write_csv
 from .cases import case_ids
 from .contract import UNUSABLE_FLAGS, LoadReport
@@ -17,10 +17,12 @@ FLAGS_CSV = "flags.csv"
 # pandas, Python's csv with "utf-8-sig" and database loaders read it either way. Both engines write it so.
 FLAGS_CSV_ENCODING = "utf-8-sig"
 SUMMARY_JSON = "summary.json"
+POSSIBLE_DUPLICATES_CSV = "possible_duplicates.csv"  # pairs for a person to review, never flags
 
 
-def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
-    """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases."""
+def summary(report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame | None = None) -> dict:
+    """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases, and (given the
+    pairs) possible duplicates per reason."""
     flagged_rows = int(flags["row"].nunique())
     unusable = int(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].nunique())
     return {
@@ -32,6 +34,7 @@ def summary(report: LoadReport, flags: pd.DataFrame) -> dict:
         # not checked (no document columns) is not zero incomplete: null, as the index says "not checked"
         **({} if report.documents_checked else {"incomplete_documents": None}),
         "cases": len(rules.cases(flags)),
+        **({} if pairs is None else {"possible_duplicates": matching.counts(pairs)}),
         "documents_checked": report.documents_checked,
         "source": report.source,
         "format": report.file_format,
@@ -57,11 +60,20 @@ def flags_for_csv(flags: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_outputs(out_dir: str | Path, report: LoadReport, flags: pd.DataFrame) -> dict:
-    """Write flags.csv and summary.json into out_dir (created, files overwritten); return the summary."""
+def write_pairs(out_dir: str | Path, pairs: pd.DataFrame) -> Path:
+    """Write possible_duplicates.csv (keys masked; UTF-8 with a byte-order mark, as flags.csv) into out_dir."""
+    path = Path(out_dir) / POSSIBLE_DUPLICATES_CSV
+    write_csv(matching.for_csv(pairs), path, encoding=FLAGS_CSV_ENCODING)
+    return path
+
+
+def write_outputs(out_dir: str | Path, report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame) -> dict:
+    """Write flags.csv, possible_duplicates.csv (`pairs`: matching.possible_duplicates) and summary.json into
+    out_dir (created, files overwritten); return the summary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(flags_for_csv(flags), out_dir / FLAGS_CSV, encoding=FLAGS_CSV_ENCODING)
-    result = summary(report, flags)
+    write_pairs(out_dir, pairs)
+    result = summary(report, flags, pairs)
     write_summary(out_dir, result)
     return result

@@ -7,7 +7,8 @@ from pathlib import Path
 from . import config
 from ._fast.memory import release_memory
 from .batches import normalize_parquet_in_batches
-from .contract import DISPLAY_ONLY, PARQUET_SUFFIXES, FileFacts, Loaded, LoadError, load_report
+from .contract import PARQUET_SUFFIXES, FileFacts, Loaded, LoadError, load_report
+from .matching import for_rules
 from .normalize import mark_shared_ids, normalize
 from .read import line_breaks, map_headers, read_table
 
@@ -16,7 +17,8 @@ def load_applications(path: str | Path, display: bool = True) -> Loaded:
     """Read and normalize an application file; raises LoadError with a one-line message.
 
     display=False (the flag command): the rules' columns only, without DISPLAY_ONLY (raw ID text, names,
-    province text, cities); a Parquet file is then normalized in batches, in a fraction of the memory.
+    province text, cities) but for what possible duplicates need (matching.for_rules); a Parquet file is then
+    normalized in batches, in a fraction of the memory.
     """
     path = config.resolve_input(path)
     source = config.display_path(path)
@@ -45,6 +47,6 @@ def load_applications(path: str | Path, display: bool = True) -> Loaded:
     release_memory()
     mark_shared_ids(frame)
     if not display:
-        frame = frame.drop(columns=DISPLAY_ONLY)
+        frame = for_rules(frame)
     release_memory()
     return Loaded(frame, report)

@@ -21,6 +21,7 @@ from .contract import LoadError
 from .export import write_outputs
 from .funds import LedgerError, load_ledger
 from .load import load_applications
+from .matching import possible_duplicates
 from .rules import flag_loaded
 from .workbook import write_workbook
 
@@ -115,7 +116,7 @@ def build_report(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
     try:
-        summary = write_outputs(stage, loaded.report, flags)
+        summary = write_outputs(stage, loaded.report, flags, possible_duplicates(loaded.frame))
         _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
         write_workbook(stage / WORKBOOK, loaded.frame, flags)
         write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, masked=True)

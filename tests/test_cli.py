@@ -140,7 +140,7 @@ def test_progress_lines_on_a_terminal_only(write_records, tmp_path):
     assert terminal.getvalue().splitlines() == [
         f"读取 reading {source.name} …",
         "检查 flagging 3 rows …",
-        "写出 writing flags.csv, summary.json (3 flags) …",
+        "写出 writing flags.csv, possible_duplicates.csv, summary.json (3 flags) …",
         f"工作簿 writing {tmp_path / 'out' / 'cases.xlsx'} …",
     ]
     code, _, err = run_cli(*args)  # not a terminal: nothing on stderr
@@ -187,14 +187,14 @@ def test_clean_removes_what_the_tool_wrote_and_nothing_else(write_records, tmp_p
     (out / "2026年11月 申领.xlsx").write_bytes(b"the analyst's own export")
     (out / "summary.json").write_text("stale", encoding="utf-8")  # overwritten by the run: the tool's now
     assert main(["flag", str(source), "--out", str(out), "--workbook", "cases.xlsx"]) == 0
-    assert sorted(manifest(out)) == ["cases.xlsx", "flags.csv", "summary.json"]
+    assert sorted(manifest(out)) == ["cases.xlsx", "flags.csv", "possible_duplicates.csv", "summary.json"]
     # a second run into the same folder keeps the list whole
     assert main(["flag", str(source), "--out", str(out)]) == 0
-    assert sorted(manifest(out)) == ["cases.xlsx", "flags.csv", "summary.json"]
+    assert sorted(manifest(out)) == ["cases.xlsx", "flags.csv", "possible_duplicates.csv", "summary.json"]
 
     code, stdout, err = run_cli("clean", "--out", out)
     assert (code, err) == (0, "")
-    assert stdout == (f"已删除 {out} 中本工具写出的 3 个文件 | removed 3 files the tool wrote in {out}\n")
+    assert stdout == (f"已删除 {out} 中本工具写出的 4 个文件 | removed 4 files the tool wrote in {out}\n")
     assert sorted(p.name for p in out.iterdir()) == ["2026年11月 申领.xlsx"]
     code, stdout, _ = run_cli("clean", "--out", out)  # nothing listed any more: nothing removed
     assert code == 0 and "nothing removed" in stdout and (out / "2026年11月 申领.xlsx").exists()
@@ -273,7 +273,7 @@ def test_make_flag_and_clean_with_spaces_and_chinese_in_the_paths(tmp_path):
     run = make("flag", f"DATA={data}", f"OUT={out}")
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1].startswith("读取 ") and " rows read, " in run.stdout
-    assert {"flags.csv", "summary.json", MANIFEST} == {p.name for p in out.iterdir()}
+    assert {"flags.csv", "possible_duplicates.csv", "summary.json", MANIFEST} == {p.name for p in out.iterdir()}
 
     (out / "notes.txt").write_text("the analyst's notes", encoding="utf-8")
     run = make("clean", f"OUT={out}")

@@ -318,7 +318,7 @@ def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batc
     shared = pd.read_csv(tmp_path / "whole" / "flags.csv", dtype=str)
     assert shared["detail"].str.contains("is used by 3 rows; applied_on 'not a date' is not a date").sum() == 1
     assert shared["detail"].str.contains("is used by 2 rows").sum() >= 2  # ours and the sample's planted ones
-    for name in ["flags.csv", "summary.json"]:
+    for name in ["flags.csv", "possible_duplicates.csv", "summary.json"]:
         whole = (tmp_path / "whole" / name).read_bytes()
         assert (tmp_path / "batches" / name).read_bytes() == whole
         assert (tmp_path / "small" / name).read_bytes() == whole

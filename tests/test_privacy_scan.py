@@ -136,7 +136,7 @@ def test_flags_csv_and_summary_json_are_masked(fresh):
     # 18 characters: the first 6 and last 4 shown; other keys: up to their last ':' and their last 4 characters
     masked = r"(\d{6}\*{8}[\dX]{4}|[a-z_]+:(?:[A-Z]{3}:)?\*+[0-9A-Z]{0,4})?"
     assert flags["person_key"].str.fullmatch(masked).all(), flags.loc[~flags["person_key"].str.fullmatch(masked)]
-    for name in ["flags.csv", "summary.json"]:
+    for name in ["flags.csv", "possible_duplicates.csv", "summary.json"]:
         assert leaks((out / name).read_text(encoding="utf-8"), known) == [], name
 
 

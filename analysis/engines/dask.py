@@ -31,7 +31,7 @@ from distributed.utils import is_kernel
 from IPython.display import display
 from tqdm import tqdm
 
-from .. import config, export, rules
+from .. import config, export, matching, rules
 from .._fast.arrow import as_str
 from ..cases import case_number_text
 from ..contract import (
@@ -50,6 +50,8 @@ from ..ids import assign_other_ids
 from ..normalize import mark_shared_ids, normalize, part_facts
 from ..read import map_headers, sniff_encoding
 from ..values import as_text
+from .dask_pairs import find_pairs
+from .dask_pairs import plain_strings as _plain_strings
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
@@ -127,12 +129,6 @@ def _read_input(path: Path, source: str) -> tuple[dd.DataFrame, str, str | None]
         raise LoadError(
             f"{source}: not a readable Parquet file ({type(exc).__name__}: {exc})".splitlines()[0]
         ) from None
-
-
-def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as pandas' default `str` dtype (NaN for missing), as the pandas path reads them."""
-    fix = {c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t != "str"}
-    return frame.astype(fix) if fix else frame
 
 
 # ---------------------------------------------------------------- per partition
@@ -391,6 +387,10 @@ def flag_with_dask(
             out_dir.mkdir(parents=True, exist_ok=True)
             header = _for_output(FLAGS_META, case_keys).drop(columns=ORDER)
             _write_flags(client, ordered, header, out_dir, show)
+            shared_later = dask.delayed(shared, pure=True)
+            pairs = find_pairs(_compute, client, raw, starts, shared_later, file_format, show)
 
+    export.write_pairs(out_dir, pairs)
+    result["possible_duplicates"] = matching.counts(pairs)
     export.write_summary(out_dir, result)
     return result
