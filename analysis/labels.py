@@ -23,19 +23,8 @@ FLAG_EN = {
     "incomplete_documents": "incomplete documents",
 }
 
-# Document types (id_type) as people read them.
-ID_TYPE_ZH = {
-    "citizen": "居民身份证",
-    "hmt_permit": "港澳台居民居住证",
-    "foreign_pr": "外国人永久居留身份证",
-    "passport": "护照",
-    "foreign_ssn": "外国人社会保障号码",
-    "travel_permit": "港澳台居民来往内地通行证",
-}
-
-
 def id_type_label(kind: object) -> str:
-    """'护照 passport' for an id_type; an unknown or empty one says so."""
+    """'护照 passport' for an id_type (ID_TYPE_ZH, below); an unknown or empty one says so."""
     if not isinstance(kind, str) or kind not in ID_TYPE_ZH:
         return "未知类型 unknown type"
     return f"{ID_TYPE_ZH[kind]} {kind}"
