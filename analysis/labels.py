@@ -23,6 +23,7 @@ FLAG_EN = {
     "incomplete_documents": "incomplete documents",
 }
 
+
 def id_type_label(kind: object) -> str:
     """'护照 passport' for an id_type (ID_TYPE_ZH, below); an unknown or empty one says so."""
     if not isinstance(kind, str) or kind not in ID_TYPE_ZH:
