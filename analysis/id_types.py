@@ -13,12 +13,14 @@ import functools
 import gettext
 import re
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pycountry
 
 from ._fast.arrow import as_str, coded_text, replaced
-from .ids import REASONS
+from .ids import OTHER_IDS, REASONS, normalize_text
 from .provinces import ID_PREFIXES
 
 TYPES = ["citizen", "hmt_permit", "foreign_pr", "passport", "foreign_ssn", "travel_permit"]
@@ -184,14 +186,19 @@ CHINESE_SHORT = {
 
 
 @functools.cache
-def countries() -> dict:
-    """pycountry's countries: {"numeric": codes, "alpha_3": codes, "names": any form (casefolded) -> alpha-3}."""
-    import pycountry
-
+def _chinese() -> Callable[[str], str] | None:
+    """pycountry's zh_CN translation of country names, or None when it ships none."""
     try:
-        zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"]).gettext
-    except OSError:  # no Chinese translation shipped: the short table alone
-        zh = None
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"]).gettext
+    except OSError:
+        return None
+
+
+@functools.cache
+def countries() -> dict:
+    """pycountry's countries: {"numeric": codes, "alpha_3": codes, "names": any form (casefolded) -> alpha-3,
+    "numeric_to_alpha_3": numeric code -> alpha-3}."""
+    zh = _chinese()  # None: the short table alone
     names: dict[str, str] = {}
     for c in pycountry.countries:
         forms = [c.alpha_3, c.alpha_2, c.numeric, str(int(c.numeric)), c.name]
@@ -206,18 +213,14 @@ def countries() -> dict:
         "numeric": {c.numeric for c in pycountry.countries},
         "alpha_3": {c.alpha_3 for c in pycountry.countries},
         "names": names,
+        "numeric_to_alpha_3": {c.numeric: c.alpha_3 for c in pycountry.countries},
     }
 
 
 @functools.cache
 def country_names() -> dict[str, tuple[str, str]]:
     """ISO alpha-3 -> (Chinese name, English name), from pycountry and its zh_CN translation."""
-    import pycountry
-
-    try:
-        zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"]).gettext
-    except OSError:
-        zh = str
+    zh = _chinese() or str
     short = {alpha3: name for name, alpha3 in CHINESE_SHORT.items()}
     names = {}
     for c in pycountry.countries:
@@ -273,8 +276,6 @@ def resolve(
     Only rows stated as another type, rows that failed as citizens, and valid numbers beginning 810000/820000/830000
     are looked at again (one at a time): the plain citizen rows keep the fast path's result untouched.
     """
-    from .ids import OTHER_IDS, normalize_text
-
     n = len(ids)
     kind = np.empty(n, dtype=object)
     kind.fill("citizen")  # (np.full of an object is ten times slower)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import privacy
 from .contract import DISPLAY_ONLY
+from .id_types import countries
 from .ids import normalize_text
 
 REASONS = ["id_typo", "changed_number", "renewed_permit"]
@@ -208,10 +209,6 @@ def _changed_numbers(tokens: pd.DataFrame) -> pd.DataFrame:
 
 
 def _renewed_permits(tokens: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
-    import pycountry
-
-    from .id_types import countries
-
     owner = tokens["owner"]
     old = tokens[owner.str.fullmatch(r"foreign_pr:[A-Z]{3}\d{12}")].copy()
     new = tokens[owner.str.fullmatch(r"9\d{16}[0-9X]")].copy()
@@ -219,8 +216,7 @@ def _renewed_permits(tokens: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["owner_a", "owner_b", "detail"])
     number = old["owner"].str.slice(11)
     old["nation"], old["province"], old["yymmdd"] = number.str.slice(0, 3), number.str.slice(3, 5), number.str[7:13]
-    alpha3 = {c.numeric: c.alpha_3 for c in pycountry.countries if c.numeric in countries()["numeric"]}
-    new["nation"] = new["owner"].str.slice(3, 6).map(alpha3)
+    new["nation"] = new["owner"].str.slice(3, 6).map(countries()["numeric_to_alpha_3"])
     new["province"], new["birth"] = new["owner"].str.slice(1, 3), new["owner"].str.slice(6, 14)
     new["yymmdd"] = new["birth"].str.slice(2)
     pairs = new.merge(old, on=["nation", "province", "yymmdd", "token"], suffixes=("_a", "_b"))
