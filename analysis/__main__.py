@@ -70,7 +70,7 @@ def _flag(args: argparse.Namespace) -> int:
         from .workbook import write_workbook
 
         _step(f"工作簿 writing {args.workbook} …", show)
-        write_workbook(args.workbook, loaded.frame, flags, masked=args.mask_workbook)
+        write_workbook(args.workbook, loaded.frame, flags, masked=args.mask_workbook, pairs=pairs)
     print(messages.flag_summary(result, FLAGS, args.out))
     return 0
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.ticker import MaxNLocator
 
 from .fonts import cjk_font_file
 
@@ -116,22 +117,32 @@ def origin_destination_heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.Figure:
+FLAG_COLOURS = [
+    ("", "#3b6ea5", "无标记 no flag"),
+    ("duplicate_card", "#c0504d", "重复持卡 duplicate card"),
+    ("cross_province_conflict", "#e46c0a", "跨省冲突 cross-province conflict"),
+]
+SIDE_COLOURS = [("side_a", "#3b6ea5", "号码 A number A"), ("side_b", "#e46c0a", "号码 B number B")]
+
+
+def card_timelines(
+    apps: pd.DataFrame, as_of: pd.Timestamp, title: str, palette: list[tuple[str, str, str]] = FLAG_COLOURS
+) -> plt.Figure:
     """One lane per application, grouped by person: each card from applied_on to cancelled_on, or to `as_of` (the
-    export's date) while it is live then, a scheduled cancellation included."""
+    export's date) while it is live then, a scheduled cancellation included. `palette`: (value of the `flags`
+    column, colour, legend label); the first colour is for any other value."""
     use_cjk_style()
     if apps.empty:
         return _nothing(title)
-    colors = {"duplicate_card": "#c0504d", "cross_province_conflict": "#e46c0a"}
+    colors = {value: colour for value, colour, _ in palette}
+    other = palette[0][1]
     fig, ax = plt.subplots(figsize=(10, 0.36 * len(apps) + 1.8))
     labels = []
     previous = None
     for y, app in enumerate(apps.itertuples()):  # a handful of example applications, not all rows
         cancelled = pd.notna(app.cancelled_on) and app.cancelled_on <= as_of
         end = app.cancelled_on if cancelled else as_of
-        ax.plot(
-            [app.applied_on, end], [y, y], color=colors.get(app.flags, "#3b6ea5"), linewidth=8, solid_capstyle="butt"
-        )
+        ax.plot([app.applied_on, end], [y, y], color=colors.get(app.flags, other), linewidth=8, solid_capstyle="butt")
         if cancelled:
             ax.plot([end], [y], marker="x", color="black", markersize=6)
         if app.person != previous and y:
@@ -146,14 +157,35 @@ def card_timelines(apps: pd.DataFrame, as_of: pd.Timestamp, title: str) -> plt.F
         "日期 date（条：从申领到注销 ×，仍有效的到导出日期 - - ）bar: from application to cancellation ×, "
         "or to the export's date - - while live"
     )
-    handles = [plt.Line2D([], [], color=c, linewidth=6) for c in ["#3b6ea5", *colors.values()]]
+    handles = [plt.Line2D([], [], color=colour, linewidth=6) for _, colour, _ in palette]
     ax.legend(
         handles,
-        ["无标记 no flag", "重复持卡 duplicate card", "跨省冲突 cross-province conflict"],
+        [label for *_, label in palette],
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
         fontsize=8,
     )
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def pairs_by_reason(table: pd.DataFrame, title: str) -> plt.Figure:
+    """Horizontal bars of pairs per reason, the overlapping part darker (pair_review.reason_counts)."""
+    use_cjk_style()
+    if not table["pairs"].any():
+        return _nothing(title)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1.6))
+    y = range(len(table))
+    ax.barh(y, table["overlapping"], color="#c0504d", label="重叠 overlapping")
+    ax.barh(y, table["not_overlapping"], left=table["overlapping"], color="#9fb7d3", label="不重叠 not overlapping")
+    for i, total in enumerate(table["pairs"]):
+        ax.text(total, i, f" {total:,}", va="center", fontsize=9)
+    ax.set_yticks(list(y), table.index)
+    ax.invert_yaxis()
+    ax.set_xlabel("对数 pairs")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
     return fig

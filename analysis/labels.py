@@ -24,6 +24,24 @@ FLAG_EN = {
 }
 
 
+# possible duplicates' reasons (never flags): what a reviewer reads
+PAIR_REASON_ZH = {
+    "id_typo": "号码录入错误",
+    "changed_number": "号码变更",
+    "renewed_permit": "永久居留证换版",
+}
+PAIR_REASON_EN = {
+    "id_typo": "number mistyped",
+    "changed_number": "number changed",
+    "renewed_permit": "permit renewed",
+}
+
+
+def pair_reason_label(reason: str) -> str:
+    """'号码变更 number changed' for a possible duplicate's reason."""
+    return f"{PAIR_REASON_ZH[reason]} {PAIR_REASON_EN[reason]}"
+
+
 def id_type_label(kind: object) -> str:
     """'护照 passport' for an id_type (ID_TYPE_ZH, below); an unknown or empty one says so."""
     if not isinstance(kind, str) or kind not in ID_TYPE_ZH:
@@ -73,6 +91,13 @@ COLUMN_ZH = {
     "special_documents": "特殊证明材料",
     "id_type": "证件类型",
     "nationality": "国籍",
+    "pair_id": "疑似编号",
+    "side": "号码",
+    "pairs": "对数",
+    "overlapping": "重叠",
+    "numbers": "号码数",
+    "reasons": "原因",
+    "card": "卡状态",
 }
 
 # summary.json keys as the index page shows them.
@@ -82,6 +107,7 @@ SUMMARY_ZH = {
     "rows_clean": "无问题的行",
     "rows_flagged": "有问题的行",
     "cases": "案件（人）",
+    "possible_duplicates": "疑似同一人（对）",
 }
 
 

@@ -39,9 +39,19 @@ FILES = [
     (MASKED_WORKBOOK, "脱敏的案件工作簿，可转发 the same workbook masked, to forward"),
     (HEADLINE, "按省份、按年份的问题数 flags by province and by year, for reporting upwards"),
     ("flags.csv", "每条申请每类问题一行（人员编号已脱敏） one row per application and flag, person keys masked"),
+    (
+        "possible_duplicates.csv",
+        "疑似同一人的号码，每对一行（已脱敏），不是问题标记 pairs of numbers that may be one person, masked; not flags",
+    ),
     ("summary.json", "汇总数字 the counts, for scripts"),
 ]
-REPORT_NOTEBOOKS = ["01-load-and-validate", "02-duplicate-cards", "03-cross-province-conflicts", "04-article-64-funds"]
+REPORT_NOTEBOOKS = [
+    "01-load-and-validate",
+    "02-duplicate-cards",
+    "03-cross-province-conflicts",
+    "04-article-64-funds",
+    "05-possible-duplicates",
+]
 FUNDS_NOTEBOOK = "04-article-64-funds"
 PROVINCE_NOTEBOOKS = ["02-duplicate-cards", "03-cross-province-conflicts"]
 
@@ -116,10 +126,11 @@ def build_report(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
     try:
-        summary = write_outputs(stage, loaded.report, flags, possible_duplicates(loaded.frame))
+        pairs = possible_duplicates(loaded.frame)
+        summary = write_outputs(stage, loaded.report, flags, pairs)
         _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
-        write_workbook(stage / WORKBOOK, loaded.frame, flags)
-        write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, masked=True)
+        write_workbook(stage / WORKBOOK, loaded.frame, flags, pairs=pairs)
+        write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, masked=True, pairs=pairs)
         with pd.ExcelWriter(stage / HEADLINE) as book:
             for sheet, table in report_pages.headline_tables(loaded.frame, flags).items():
                 table.to_excel(book, sheet_name=sheet)

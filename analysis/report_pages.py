@@ -34,6 +34,13 @@ NEXT_STEPS = [
         ),
     ),
     (
+        "核实「疑似同一人」表中的成对号码（见 05）：询问本人或公安机关哪个号码现行有效，在「核查结论」中记下。",
+        (
+            "Check the pairs in the sheet 'Possible duplicates' (page 05): ask the person or the public-security "
+            "bureau which number is current, and write it in the decision column."
+        ),
+    ),
+    (
         "不可用的行（见 01）请在业务系统中更正后重新导出。",
         "Correct the unusable rows (page 01) in the source system and export again.",
     ),
@@ -132,6 +139,12 @@ def index_page(
         )
     )
     rows += f"<tr><td>{labels.SUMMARY_ZH['cases']} cases (persons)</td><td>{summary['cases']:,}</td><td></td></tr>"
+    if "possible_duplicates" in summary:  # pairs for a person to review, not flags: no share of rows
+        pairs = sum(summary["possible_duplicates"].values())
+        rows += (
+            f"<tr><td>{labels.SUMMARY_ZH['possible_duplicates']} possible duplicates (pairs, not flags)</td>"
+            f"<td>{pairs:,}</td><td></td></tr>"
+        )
     notes = "".join(f'<div class="note">{html.escape(labels.note_zh(n))}</div>' for n in summary.get("notes", []))
     steps = "".join(f"<li>{html.escape(zh)}<br><small>{html.escape(en)}</small></li>" for zh, en in NEXT_STEPS)
     page_links = "".join(f'<li><a href="{f}">{html.escape(t)}</a></li>' for f, t in pages)

@@ -1,5 +1,5 @@
-"""The case workbook for caseworkers: the working list, one sheet per flag and a cases sheet, Chinese first,
-full ID numbers (or masked, for forwarding), every value text, never a formula."""
+"""The case workbook for caseworkers: the working list, the possible duplicates to review, one sheet per flag and
+a cases sheet, Chinese first, full ID numbers (or masked, for forwarding), every value text, never a formula."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from . import labels, privacy, provinces, worklist
+from . import labels, pair_review, privacy, provinces, worklist
 from .cases import case_ids, case_table
 from .contract import FLAGS
 
@@ -42,6 +42,7 @@ MASKED_ZH = (
 )
 WORKLIST_SHEET = "待办清单 Working list"
 CASES_SHEET = "案件 Cases"
+REVIEW_SHEET = "疑似同一人 Possible duplicates"
 _BLOCK_FILL = PatternFill("solid", fgColor="EEF3F8")  # every other person's block, so blocks stand apart
 _WIDTHS = {"id_number": 22, "person_key": 22, "detail": 70, "reason": 60, "application_id": 16, "conflicts_with": 16}
 
@@ -109,7 +110,7 @@ def flag_sheet(records: pd.DataFrame, flags: pd.DataFrame, flag: str, masked: bo
     return privacy.mask_frame(table) if masked else table
 
 
-def _about(wb: Workbook, masked: bool, listed: int) -> None:
+def _about(wb: Workbook, masked: bool, listed: int, pairs: int) -> None:
     about = wb.create_sheet("说明 About")
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 100
@@ -123,26 +124,44 @@ def _about(wb: Workbook, masked: bool, listed: int) -> None:
                 "按省份、城市排序 (sorted by province and city). 填写「处理结果」和「备注」 (fill in outcome and note)."
             ),
         ),
+        (
+            "",
+            (
+                f"「{REVIEW_SHEET}」: 可能属于同一人的两个号码，每对一组，共 {pairs} 对 (two numbers that may be one "
+                f"person, one block per pair, {pairs} pairs); 不是问题标记，请核实后填写「核查结论」 (not flags: "
+                "check with the person or the public-security bureau, then fill in the decision)."
+            ),
+        ),
         ("", "其余工作表：每类问题一张，另有「案件」每人一行 (one sheet per flag, and one row per person in 'cases')."),
         ("", ""),
         ("待办清单的列 Columns", ""),
     ]
     lines += [(f"{zh} {en}", meaning) for _, zh, en, meaning in worklist.COLUMNS]
+    lines += [("", ""), ("疑似同一人的列 Columns of the review sheet", "")]
+    lines += [(f"{zh} {en}", meaning) for _, zh, en, meaning in pair_review.REVIEW_COLUMNS]
     lines += [("", ""), ("问题类型 Flags", "")]
     lines += [(labels.flag_label(f), f) for f in FLAGS]
     for left, right in lines:
         about.append([_cell(about, left, bold=bool(left) and not right), _cell(about, right)])
 
 
-def write_workbook(path: str | Path, records: pd.DataFrame, flags: pd.DataFrame, masked: bool = False) -> Path:
-    """Write the case workbook: About, the working list, one sheet per flag, and the cases."""
+def write_workbook(
+    path: str | Path,
+    records: pd.DataFrame,
+    flags: pd.DataFrame,
+    masked: bool = False,
+    pairs: pd.DataFrame | None = None,
+) -> Path:
+    """Write the case workbook: About, the working list, the possible duplicates (`pairs`:
+    matching.possible_duplicates; none when None), one sheet per flag, and the cases."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     work = worklist.working_list(records, flags)
     if masked:
         work = privacy.mask_frame(work)
+    review = pair_review.review_sheet(records, pairs, masked)
     wb = Workbook(write_only=True)
-    _about(wb, masked, int(work["case_id"].nunique()))
+    _about(wb, masked, int(work["case_id"].nunique()), int(review["pair_id"].nunique()))
     _sheet(
         wb,
         WORKLIST_SHEET,
@@ -150,6 +169,14 @@ def write_workbook(path: str | Path, records: pd.DataFrame, flags: pd.DataFrame,
         [worklist.header(c) for c in work.columns],
         {**_WIDTHS, "province": 12, "card": 14, "act_on": 14, "flags": 26, "outcome": 24, "note": 30},
         blocks=work["case_id"],
+    )
+    _sheet(
+        wb,
+        REVIEW_SHEET,
+        review,
+        [pair_review.review_header(c) for c in review.columns],
+        {**_WIDTHS, "reason": 26, "province": 12, "overlapping": 10, "decision": 30, "note": 30},
+        blocks=review["pair_id"],
     )
     for flag in FLAGS:
         sheet = flag_sheet(records, flags, flag, masked)

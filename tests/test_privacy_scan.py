@@ -127,6 +127,8 @@ def test_fresh_report_holds_no_full_id_number_outside_the_case_workbook(fresh):
         "01-load-and-validate.html",
         "02-duplicate-cards.html",
         "03-cross-province-conflicts.html",
+        "05-possible-duplicates.html",
+        "possible_duplicates.csv",
     } <= set(scanned)
 
 

@@ -36,7 +36,13 @@ def workbook(write_records, tmp_path):
 def test_sheets_and_layout(workbook):
     wb = openpyxl.load_workbook(workbook())
     flag_sheets = [f"{labels.FLAG_ZH[f]} {f}" for f in FLAGS]
-    assert wb.sheetnames == ["说明 About", "待办清单 Working list", *flag_sheets, "案件 Cases"]
+    assert wb.sheetnames == [
+        "说明 About",
+        "待办清单 Working list",
+        "疑似同一人 Possible duplicates",
+        *flag_sheets,
+        "案件 Cases",
+    ]
     about = " ".join(str(c.value) for row in wb["说明 About"].iter_rows() for c in row if c.value)
     assert "仅供经办人员" in about and "full citizen ID numbers" in about
     assert "处理结果 outcome" in about and "★" in about  # every column of the working list is explained
