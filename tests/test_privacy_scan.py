@@ -20,9 +20,8 @@ from analysis import cases, config, explore, privacy, validation
 from analysis.contract import FLAGS
 from analysis.load import load_applications
 from analysis.rules import flag_applications
-from analysis.sample import generate
 
-from .helpers import check_character, run_cli, write
+from .helpers import check_character, run_cli
 
 ALLOWED = {"cases.xlsx"}  # the case workbook for caseworkers: full numbers by design
 _CANDIDATE = re.compile(r"[0-9０-９][0-9０-９XxＸｘ \u3000]{13,24}[0-9０-９XxＸｘ]")
@@ -100,14 +99,9 @@ def test_committed_notebook_holds_no_full_id_number(notebook, sample_numbers):
 # ---------------------------------------------------------------- a freshly generated report
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("privacy")
-    frame, _ = generate(persons=300, seed=5)
-    source = write(frame, tmp / "applications.csv", "csv")
-    out = tmp / "report"
-    code, _, err = run_cli("report", source, "--out", out)
-    assert code == 0, err
+@pytest.fixture
+def fresh(sample_report):
+    source, out, frame, _ = sample_report
     return source, out, known_numbers(frame["id_number"])
 
 

@@ -1,6 +1,5 @@
 """The main job end to end: a GB18030 export with Chinese headers in, masked offline HTML and a workbook out."""
 
-import contextlib
 import json
 import os
 import re
@@ -14,27 +13,12 @@ from analysis import labels
 from analysis.__main__ import main
 from analysis.load import load_applications
 from analysis.privacy import find_full_ids
-from analysis.report import REPORT_NOTEBOOKS, build_report
-from analysis.sample import generate
-
-from .helpers import write
+from analysis.report import REPORT_NOTEBOOKS
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("report")
-    frame, expected = generate(persons=800, seed=11)
-    source = write(frame, tmp / "导出.csv", "gb18030", chinese=True)
-    out = tmp / "out"
-    with (tmp / "stderr.txt").open("w+") as err:  # the kernels' stderr too: capture file descriptor 2 itself
-        saved = os.dup(2)
-        os.dup2(err.fileno(), 2)
-        try:
-            with contextlib.redirect_stderr(err):
-                build_report(source, out, progress=True, province="广东")
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+@pytest.fixture
+def report(sample_report):
+    _, out, frame, expected = sample_report
     return out, frame, expected
 
 
