@@ -16,7 +16,7 @@ import stat
 import sys
 from pathlib import Path, PurePosixPath
 
-from . import config, messages
+from . import config, messages, outcomes
 
 MANIFEST = ".analysis-files.json"  # in --out: the files flag/report wrote there, for `clean`
 
@@ -51,10 +51,12 @@ def _flag(args: argparse.Namespace) -> int:
     if args.engine == "dask" or args.scheduler:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
+        if args.register:
+            raise LoadError("--register is recorded by the pandas engine only; run without --engine dask for it")
         from .engines.dask import flag_with_dask
 
         result = flag_with_dask(args.input, args.out, scheduler=args.scheduler, progress=show)
-        print(messages.flag_summary(result, FLAGS, args.out))
+        print(outcomes.flag_summary(result, FLAGS, args.out))
         return 0
     _step(f"读取 reading {Path(args.input).name} …", show)
     loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
@@ -64,14 +66,37 @@ def _flag(args: argparse.Namespace) -> int:
     if not args.workbook:  # the records are done with: free them before the flags are written
         loaded.frame = None
         release_memory()
-    _step(f"写出 writing flags.csv, possible_duplicates.csv, summary.json ({len(flags):,} flags) …", show)
-    result = write_outputs(args.out, loaded.report, flags, pairs)
-    if args.workbook:
-        from .workbook import write_workbook
+    with _recording(args, loaded.report.rows_read, flags, show) as recorded:  # one transaction with the outputs
+        _step(f"写出 writing flags.csv, possible_duplicates.csv, summary.json ({len(flags):,} flags) …", show)
+        result = write_outputs(args.out, loaded.report, flags, pairs, recorded)
+        if args.workbook:
+            from .workbook import write_workbook
 
-        _step(f"工作簿 writing {args.workbook} …", show)
-        write_workbook(args.workbook, loaded.frame, flags, masked=args.mask_workbook, pairs=pairs)
-    print(messages.flag_summary(result, FLAGS, args.out))
+            _step(f"工作簿 writing {args.workbook} …", show)
+            write_workbook(args.workbook, loaded.frame, flags, args.mask_workbook, pairs, recorded)
+    print(outcomes.flag_summary(result, FLAGS, args.out))
+    if recorded is not None:
+        print(outcomes.register_line(recorded, args.register))
+    return 0
+
+
+def _recording(args: argparse.Namespace, rows_read: int, flags, show: bool):
+    """The run recorded in --register (a context: committed with the outputs), or nothing without it."""
+    if not args.register:
+        return contextlib.nullcontext(None)
+    from .register import recording
+    from .rules import flag_counts
+
+    _step(f"登记 recording the run in {args.register} …", show)
+    return recording(args.register, args.input, rows_read, flags, flag_counts(flags))
+
+
+def _register(args: argparse.Namespace) -> int:
+    """`register import WORKBOOK --register DB`: store the caseworkers' statuses and notes."""
+    from .register import import_statuses
+
+    stored = import_statuses(args.book, args.register)
+    print(outcomes.statuses_stored(stored, args.book, args.register))
     return 0
 
 
@@ -87,8 +112,8 @@ def _sample(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    build_report(args.input, args.out, ledger=args.ledger, province=args.province)
-    print(messages.report_written(Path(args.out) / "index.html"))
+    build_report(args.input, args.out, ledger=args.ledger, province=args.province, register=args.register)
+    print(outcomes.report_written(Path(args.out) / "index.html"))
     return 0
 
 
@@ -154,7 +179,7 @@ def _clean(args: argparse.Namespace) -> int:
     """Remove the files flag/report wrote into --out (as listed, and unchanged since), then empty folders."""
     out = Path(args.out).expanduser()
     if not (out / MANIFEST).is_file():
-        print(messages.nothing_to_clean(args.out, MANIFEST, out.is_dir()))
+        print(outcomes.nothing_to_clean(args.out, MANIFEST, out.is_dir()))
         return 0
     listed = _listed(out)
     root = out.resolve()
@@ -189,7 +214,7 @@ def _clean(args: argparse.Namespace) -> int:
         gone = True
     except OSError:
         gone = False
-    print(messages.cleaned(args.out, removed, sorted(kept), gone))
+    print(outcomes.cleaned(args.out, removed, sorted(kept), gone))
     return 0
 
 
@@ -210,6 +235,12 @@ def _workbook_path(parser: argparse.ArgumentParser, value: str, out: str) -> Pat
             "folder: leave out '..', or give an absolute path"
         )
     return Path(out).expanduser() / book
+
+
+REGISTER_HELP = (
+    "the case register: a DuckDB file (created when missing, key in DB.key) or a postgresql:// URL "
+    "(key in ANALYSIS_REGISTER_KEY)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
         "(implies --engine dask; default: a local cluster of 2 workers)",
     )
+    p.add_argument("--register", metavar="DB", help=REGISTER_HELP)
     p.set_defaults(run=_flag)
 
     p = sub.add_parser("sample", help="write the seeded synthetic sample and its expected flags")
@@ -264,7 +296,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PROVINCE",
         help="one province's view in notebooks 02-03 (a code like 44, or a name like 广东): inflows, outflows, cities",
     )
+    p.add_argument("--register", metavar="DB", help=REGISTER_HELP + "; adds notebook 06")
     p.set_defaults(run=_report)
+
+    p = sub.add_parser("register", help="the case register: store caseworkers' statuses from a case workbook")
+    what = p.add_subparsers(dest="action", required=True)
+    q = what.add_parser("import", help="store the statuses and notes of a case workbook's register sheet")
+    q.add_argument("book", metavar="WORKBOOK", help="the case workbook (.xlsx) written by a run with --register")
+    q.add_argument("--register", metavar="DB", required=True, help=REGISTER_HELP)
+    q.set_defaults(run=_register)
 
     p = sub.add_parser("clean", help=f"remove the files flag/report wrote into a folder (listed in its {MANIFEST})")
     p.add_argument("--out", required=True, help="the --out folder of flag or report")
@@ -281,8 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     refused: tuple[type[Exception], ...] = (Refused,)
     if args.command != "clean":  # clean imports no pandas: `make clean` needs no .venv
         from .contract import LoadError
+        from .register import RegisterError
 
-        refused += (LoadError,)
+        refused += (LoadError, RegisterError)
 
     def say(message: str) -> None:
         print(messages.error_line(message), file=sys.stderr)  # always one line

@@ -20,9 +20,11 @@ SUMMARY_JSON = "summary.json"
 POSSIBLE_DUPLICATES_CSV = "possible_duplicates.csv"  # pairs for a person to review, never flags
 
 
-def summary(report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame | None = None) -> dict:
-    """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases, and (given the
-    pairs) possible duplicates per reason."""
+def summary(
+    report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame | None = None, register: dict | None = None
+) -> dict:
+    """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases, (given the
+    pairs) possible duplicates per reason, and (given a register's run) register cases per state."""
     flagged_rows = int(flags["row"].nunique())
     unusable = int(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].nunique())
     return {
@@ -35,6 +37,7 @@ def summary(report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame | None 
         **({} if report.documents_checked else {"incomplete_documents": None}),
         "cases": len(rules.cases(flags)),
         **({} if pairs is None else {"possible_duplicates": matching.counts(pairs)}),
+        **({} if register is None else {"register": register}),
         "documents_checked": report.documents_checked,
         "source": report.source,
         "format": report.file_format,
@@ -67,13 +70,16 @@ def write_pairs(out_dir: str | Path, pairs: pd.DataFrame) -> Path:
     return path
 
 
-def write_outputs(out_dir: str | Path, report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame) -> dict:
+def write_outputs(
+    out_dir: str | Path, report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame, recorded=None
+) -> dict:
     """Write flags.csv, possible_duplicates.csv (`pairs`: matching.possible_duplicates) and summary.json into
-    out_dir (created, files overwritten); return the summary."""
+    out_dir (created, files overwritten); return the summary. `recorded`: the run in a register
+    (register.Recorded), whose counts per state summary.json gains."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(flags_for_csv(flags), out_dir / FLAGS_CSV, encoding=FLAGS_CSV_ENCODING)
     write_pairs(out_dir, pairs)
-    result = summary(report, flags, pairs)
+    result = summary(report, flags, pairs, None if recorded is None else recorded.counts)
     write_summary(out_dir, result)
     return result

@@ -220,6 +220,58 @@ CATALOGUE: list[tuple[str, str]] = [
         "workers' environment",
         "工作进程 {workers} 无法导入 analysis 包；请在工作进程的环境中安装本项目（pip install .）",
     ),
+    # the case register (--register, register import)
+    _m(
+        "--register is recorded by the pandas engine only; run without --engine dask for it",
+        "登记簿（--register）只由 pandas 引擎记录；请不加 --engine dask 运行",
+    ),
+    _m(
+        "{db} is in use by another run (waited {n} s); try again when it has finished",
+        "{db} 正被另一次运行使用（已等待 {n} 秒）；请等它结束后再试",
+    ),
+    _m(
+        "{db} was written under another key: this key is not the register's (check ANALYSIS_REGISTER_KEY or the "
+        "key file); nothing was changed",
+        "{db} 是用另一个密钥写入的：当前密钥不是该登记簿的（请检查 ANALYSIS_REGISTER_KEY 或密钥文件）；未作任何改动",
+    ),
+    _m(
+        "{path} is missing: the register {db} was written under a key; restore the key file or set "
+        "ANALYSIS_REGISTER_KEY",
+        "缺少 {path}：登记簿 {db} 是用密钥写入的；请恢复密钥文件，或设置 ANALYSIS_REGISTER_KEY",
+    ),
+    _m(
+        "a PostgreSQL register needs its key in the environment variable ANALYSIS_REGISTER_KEY",
+        "PostgreSQL 登记簿的密钥须放在环境变量 ANALYSIS_REGISTER_KEY 中",
+    ),
+    _m("cannot open the register {db}: {reason}", "无法打开登记簿 {db}：{reason}"),
+    _m(
+        "{db} was written by a newer version of this tool (schema {n}); update it",
+        "{db} 是由本工具的更新版本写入的（结构版本 {n}）；请更新本工具",
+    ),
+    _m("{db}: not a register this tool can open ({reason})", "{db}：不是本工具能打开的登记簿（{reason}）"),
+    _m("{db}: no such register", "{db}：没有这个登记簿"),
+    _m("{path}: not a workbook this tool can read ({error})", "{path}：不是本工具能读取的工作簿（{error}）"),
+    _m(
+        "{path}: no sheet '{sheet}' (was it written by a run with --register?)",
+        "{path}：没有工作表“{sheet}”（它是由带 --register 的运行写出的吗？）",
+    ),
+    _m("{path}: sheet '{sheet}' has no column '{name}'", "{path}：工作表“{sheet}”中没有列“{name}”"),
+    _m(
+        "{path}: sheet '{sheet}' cell {cell}: '{value}' is not a register case",
+        "{path}：工作表“{sheet}”单元格 {cell}：“{value}”不是登记编号",
+    ),
+    _m(
+        "{path}: sheet '{sheet}' cell {cell}: status '{value}' is not one of 待核查 to check, 已联系 contacted, "
+        "已注销 card cancelled, 无需处理 no action needed; nothing was stored",
+        (
+            "{path}：工作表“{sheet}”单元格 {cell}：处理状态“{value}”不是 待核查、已联系、已注销、无需处理 之一；"
+            "未保存任何内容"
+        ),
+    ),
+    _m(
+        "{path}: case {case} is not in the register {db}; nothing was stored",
+        "{path}：案件 {case} 不在登记簿 {db} 中；未保存任何内容",
+    ),
 ]
 
 # The system's reasons for refusing to read or write (`{oserror}`), in Chinese where known.
@@ -300,42 +352,3 @@ def error_line(message: object, prefix: str = "error: ") -> str:
     english = one_line(message)
     zh = chinese(english)
     return both(ZH_ERROR + zh, prefix + english) if zh is not None else prefix + english
-
-
-def flag_summary(result: dict, flags: list[str], out: str) -> str:
-    """The line `flag` prints when done: the counts in Chinese, then in English."""
-    from .labels import FLAG_ZH  # imports pandas: only once the command has run
-
-    zh_counts = "，".join(f"{FLAG_ZH.get(k, k)} {'未检查' if result[k] is None else result[k]}" for k in flags)
-    en_counts = ", ".join(f"{k} {'not checked' if result[k] is None else result[k]}" for k in flags)
-    return both(
-        f"读取 {result['rows_read']} 行，无问题 {result['rows_clean']} 行；{zh_counts}；"
-        f"案件 {result['cases']} 个 -> {out}",
-        f"{result['rows_read']} rows read, {result['rows_clean']} clean; {en_counts}; {result['cases']} cases -> {out}",
-    )
-
-
-def report_written(index: object) -> str:
-    return both(f"报告已写出：{index}", f"report written: {index}")
-
-
-def cleaned(out: str, removed: int, kept: list[str], folder_gone: bool) -> str:
-    """The line `clean` prints: what it removed, and the files it kept because they changed since written."""
-    zh = f"已删除 {out} 中本工具写出的 {removed} 个文件"
-    en = f"removed {removed} files the tool wrote in {out}"
-    if folder_gone:
-        zh += "，文件夹已空，一并删除"
-        en += ", and the folder, now empty"
-    if kept:
-        zh += f"；保留 {len(kept)} 个写出后又被改动过的文件：{', '.join(kept)}"
-        en += f"; kept {len(kept)} changed since the tool wrote them: {', '.join(kept)}"
-    return both(zh, en)
-
-
-def nothing_to_clean(out: str, manifest: str, folder: bool) -> str:
-    if not folder:
-        return both(f"{out} 不存在，无需清理", f"{out}: no such folder; nothing to clean")
-    return both(
-        f"{out} 中没有本工具写出的文件清单（{manifest}），什么都没有删除",
-        f"{out}: no list of files the tool wrote ({manifest}) in it; nothing removed",
-    )

@@ -10,10 +10,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import labels, pair_review, privacy, provinces, worklist
 from .cases import case_ids, case_table
 from .contract import FLAGS
+from .register import Recorded, statuses
 
 EXCEL_MAX_ROWS = 1_048_576
 FLAG_SHEET_COLUMNS = [
@@ -75,17 +77,19 @@ def _sheet(
     headers: list[str],
     widths: dict[str, int],
     blocks: pd.Series | None = None,
-) -> None:
-    """Add sheets for a frame: frozen header, filters, split into more sheets past Excel's row limit.
-    `blocks`: a key per row; rows of every other key are shaded."""
+) -> list:
+    """Add sheets for a frame: frozen header, filters, split into more sheets past Excel's row limit; return
+    them. `blocks`: a key per row; rows of every other key are shaded."""
     per_sheet = EXCEL_MAX_ROWS - 1
     chunks = max(1, -(-len(frame) // per_sheet))
     shade = None
     if blocks is not None:
         starts = blocks.ne(blocks.shift()).cumsum().to_numpy()
         shade = starts % 2 == 0
+    sheets = []
     for part in range(chunks):
         ws = wb.create_sheet(title if part == 0 else f"{title} ({part + 1})")
+        sheets.append(ws)
         ws.freeze_panes = "A2"
         last = get_column_letter(max(1, frame.shape[1]))
         chunk = frame.iloc[part * per_sheet : (part + 1) * per_sheet]
@@ -96,6 +100,20 @@ def _sheet(
         for i, values in enumerate(chunk.itertuples(index=False, name=None), start=part * per_sheet):
             fill = _BLOCK_FILL if shade is not None and shade[i] else None
             ws.append([_cell(ws, v, fill=fill) for v in values])
+    return sheets
+
+
+def _register_sheet(wb: Workbook, table: pd.DataFrame) -> None:
+    """The register sheet, its status column a drop-down of the four statuses (docs/data-contract.md)."""
+    headers = [title for _, title in statuses.COLUMNS]
+    widths = {"register_case": 12, "state": 12, "flag": 26, "first_seen": 12, "status": 14, "note": 40}
+    column = get_column_letter(list(table.columns).index("status") + 1)
+    for ws in _sheet(wb, statuses.SHEET, table, headers, {**_WIDTHS, **widths}):
+        allowed = DataValidation(type="list", formula1='"' + ",".join(statuses.STATUSES) + '"', allow_blank=True)
+        allowed.error = "请从列表中选择 choose from the list: " + ", ".join(statuses.STATUSES)
+        allowed.showErrorMessage = True
+        allowed.add(f"{column}2:{column}{EXCEL_MAX_ROWS}")
+        ws.data_validations.append(allowed)
 
 
 def flag_sheet(records: pd.DataFrame, flags: pd.DataFrame, flag: str, masked: bool) -> pd.DataFrame:
@@ -110,7 +128,7 @@ def flag_sheet(records: pd.DataFrame, flags: pd.DataFrame, flag: str, masked: bo
     return privacy.mask_frame(table) if masked else table
 
 
-def _about(wb: Workbook, masked: bool, listed: int, pairs: int) -> None:
+def _about(wb: Workbook, masked: bool, listed: int, pairs: int, register: bool) -> None:
     about = wb.create_sheet("说明 About")
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 100
@@ -132,6 +150,7 @@ def _about(wb: Workbook, masked: bool, listed: int, pairs: int) -> None:
                 "check with the person or the public-security bureau, then fill in the decision)."
             ),
         ),
+        *([(f"「{statuses.SHEET}」", statuses.ABOUT)] if register else []),
         ("", "其余工作表：每类问题一张，另有「案件」每人一行 (one sheet per flag, and one row per person in 'cases')."),
         ("", ""),
         ("待办清单的列 Columns", ""),
@@ -151,9 +170,11 @@ def write_workbook(
     flags: pd.DataFrame,
     masked: bool = False,
     pairs: pd.DataFrame | None = None,
+    recorded: Recorded | None = None,
 ) -> Path:
-    """Write the case workbook: About, the working list, the possible duplicates (`pairs`:
-    matching.possible_duplicates; none when None), one sheet per flag, and the cases."""
+    """Write the case workbook: About, the working list, the register's cases (`recorded`: the run in a
+    register; none when None), the possible duplicates (`pairs`: matching.possible_duplicates), one sheet per
+    flag, and the cases."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     work = worklist.working_list(records, flags)
@@ -161,7 +182,7 @@ def write_workbook(
         work = privacy.mask_frame(work)
     review = pair_review.review_sheet(records, pairs, masked)
     wb = Workbook(write_only=True)
-    _about(wb, masked, int(work["case_id"].nunique()), int(review["pair_id"].nunique()))
+    _about(wb, masked, int(work["case_id"].nunique()), int(review["pair_id"].nunique()), recorded is not None)
     _sheet(
         wb,
         WORKLIST_SHEET,
@@ -170,6 +191,9 @@ def write_workbook(
         {**_WIDTHS, "province": 12, "card": 14, "act_on": 14, "flags": 26, "outcome": 24, "note": 30},
         blocks=work["case_id"],
     )
+    if recorded is not None:
+        table = statuses.register_sheet(recorded.cases, flags, records)
+        _register_sheet(wb, privacy.mask_frame(table) if masked else table)
     _sheet(
         wb,
         REVIEW_SHEET,

@@ -679,6 +679,9 @@ SAMPLES = {
     "encoding": "gb18030",
     "address": "tcp://10.0.0.5:8786",
     "workers": "tcp://10.0.0.6:40111, tcp://10.0.0.7:40222",
+    "db": "登记簿/cases.duckdb",
+    "cell": "I5",
+    "case": "K000007",
 }
 SAMPLES_ZH = {"system reason": "没有权限"}
 # The rows the docs shorten with …: the whole message each stands for.
