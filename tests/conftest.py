@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,3 +49,49 @@ def write_records(tmp_path):
         return write(make_rows(rows), path, kind, chinese)
 
     return _write
+
+
+def _as_postgres_user(argv: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: as root, run them as the `postgres` system user."""
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server from the installed binaries (Debian's postgresql package), on a free port of
+    127.0.0.1, for this test session only: yields its base URL, stopped and removed afterwards."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or [shutil.which("initdb") or ""]
+    initdb = Path(found[-1])
+    assert initdb.is_file(), "PostgreSQL is not installed (.ci/run installs Debian's postgresql package)"
+    pg_ctl = initdb.parent / "pg_ctl"
+    home = Path(tempfile.mkdtemp(prefix="register-pg-"))
+    home.chmod(0o755)  # the postgres user must reach its data folder
+    data = home / "data"
+    data.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    init = [str(initdb), "-D", str(data), "-A", "trust", "-U", "postgres"]
+    subprocess.run(_as_postgres_user(init), check=True, capture_output=True, timeout=120)
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    start = [str(pg_ctl), "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start"]
+    subprocess.run(_as_postgres_user(start), check=True, capture_output=True, timeout=120)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres_user([str(pg_ctl), "-D", str(data), "-m", "immediate", "stop"]), check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """A fresh, empty database on the test server: the URL of a register a team would share."""
+    import psycopg
+
+    name = "reg_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{postgres_server}/{name}"

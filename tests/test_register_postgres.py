@@ -1,0 +1,83 @@
+"""The case register on a real PostgreSQL server (started by the test from the installed binaries): the same
+states as on DuckDB, two runs at once, a wrong or missing key, and no personal data stored."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from analysis import privacy
+from analysis.register import KEY_ENV
+
+from .registers import EXPECTED, NAMES, dump, flag_into, frame_of, states, summary_register, text_of, write_months
+
+KEY = "the team's register key, kept in the password safe"
+
+
+@pytest.fixture
+def months(tmp_path, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, KEY)
+    return write_months(tmp_path / "months")
+
+
+def test_three_months_give_every_state(months, tmp_path, postgres_url):
+    for run, source in enumerate(months, start=1):
+        code, _, err = flag_into(source, tmp_path / f"out{run}", postgres_url)
+        assert code == 0, err
+        assert states(postgres_url, run) == EXPECTED[run]
+        assert summary_register(tmp_path / f"out{run}")["new"] == list(EXPECTED[run].values()).count("new")
+    code, out, _ = flag_into(months[2], tmp_path / "again", postgres_url)
+    assert code == 0 and "recorded before (run 3)" in out
+    text = text_of(dump(postgres_url))
+    assert privacy.find_full_ids(text) == [] and not any(n in text or m in text for n, m in NAMES.items())
+
+
+def test_two_runs_at_once_wait_for_each_other(months, tmp_path, postgres_url):
+    env = {**os.environ, KEY_ENV: KEY}
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "analysis",
+                "flag",
+                str(s),
+                "--out",
+                str(tmp_path / s.stem),
+                *["--register", postgres_url],
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for s in months[:2]
+    ]
+    results = [r.communicate(timeout=180) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], results
+    recorded = frame_of(postgres_url, "SELECT run_id, file_name FROM runs ORDER BY run_id")
+    assert recorded["run_id"].tolist() == [1, 2]
+    assert sorted(recorded["file_name"]) == ["2026-01.csv", "2026-02.csv"]
+    assert set(states(postgres_url, 1).values()) == {"new"}
+
+
+def test_a_wrong_or_missing_key_is_refused(months, tmp_path, postgres_url, monkeypatch):
+    assert flag_into(months[0], tmp_path / "a", postgres_url)[0] == 0
+    before = dump(postgres_url)
+    monkeypatch.setenv(KEY_ENV, "another key")
+    code, _, err = flag_into(months[1], tmp_path / "b", postgres_url)
+    assert code == 2 and "was written under another key" in err and err.count("\n") == 1
+    monkeypatch.delenv(KEY_ENV)
+    code, _, err = flag_into(months[1], tmp_path / "c", postgres_url)
+    assert code == 2 and "needs its key in the environment variable ANALYSIS_REGISTER_KEY" in err
+    assert dump(postgres_url) == before
+
+
+def test_a_server_that_does_not_answer_is_one_line(months, tmp_path):
+    code, _, err = flag_into(months[0], tmp_path / "a", "postgresql://analyst:secret@127.0.0.1:9/none")
+    assert code == 2 and err.count("\n") == 1
+    assert "cannot open the register postgresql://analyst:***@127.0.0.1:9/none" in err and "secret" not in err
+    assert not (tmp_path / "a").exists()
