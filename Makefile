@@ -30,11 +30,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv (when missing) and install the pinned stack
 
-report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= for notebook 04, PROVINCE= for one province's view): flags, workbooks, HTML in OUT
-	$(PY) -m analysis report $(call quote,DATA) --out $(call quote,OUT) $(if $(LEDGER),--ledger $(call quote,LEDGER),) $(if $(PROVINCE),--province $(call quote,PROVINCE),)
+report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= for notebook 04, PROVINCE= for one province's view, REGISTER= to record the run in a case register): flags, workbooks, HTML in OUT
+	$(PY) -m analysis report $(call quote,DATA) --out $(call quote,OUT) $(if $(LEDGER),--ledger $(call quote,LEDGER),) $(if $(PROVINCE),--province $(call quote,PROVINCE),) $(if $(REGISTER),--register $(call quote,REGISTER),)
 
-flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT
-	$(PY) -m analysis flag $(call quote,DATA) --out $(call quote,OUT)
+flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT (REGISTER= to record the run in a case register)
+	$(PY) -m analysis flag $(call quote,DATA) --out $(call quote,OUT) $(if $(REGISTER),--register $(call quote,REGISTER),)
 
 test: lint ## style check, then unit tests and strict nbval over every notebook, in one pytest run
 	$(PY) -m pytest

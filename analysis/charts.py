@@ -189,3 +189,29 @@ def pairs_by_reason(table: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def register_runs(history: pd.DataFrame, title: str) -> plt.Figure:
+    """Cases per run of the register: new, back and still open stacked (the run's cases), gone beneath the line."""
+    use_cjk_style()
+    if history.empty:
+        return _nothing(title)
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    x = np.arange(len(history))
+    bottom = np.zeros(len(history))
+    for state, colour, label in [
+        ("open", "#9fb7d3", "仍在 open"),
+        ("back", "#e46c0a", "重现 back"),
+        ("new", "#c0504d", "新 new"),
+    ]:
+        ax.bar(x, history[state], bottom=bottom, color=colour, label=label)
+        bottom += history[state].to_numpy()
+    ax.bar(x, -history["gone"], color="#bbbbbb", label="已消失 gone")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [f"{r}\n{f}" for r, f in zip(history["run_id"], history["file_name"], strict=True)], fontsize=8)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("案件 cases（消失的在下方 gone below）")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

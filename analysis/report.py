@@ -3,6 +3,7 @@ index, and write the workbooks."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -22,7 +23,9 @@ from .export import write_outputs
 from .funds import LedgerError, load_ledger
 from .load import load_applications
 from .matching import possible_duplicates
-from .rules import flag_loaded
+from .register import forget_run, recording
+from .register.store import is_postgres, shown, without_password
+from .rules import flag_counts, flag_loaded
 from .workbook import write_workbook
 
 WORKBOOK = "cases.xlsx"
@@ -53,6 +56,7 @@ REPORT_NOTEBOOKS = [
     "05-possible-duplicates",
 ]
 FUNDS_NOTEBOOK = "04-article-64-funds"
+REGISTER_NOTEBOOK = "06-since-last-run"  # rendered when the run is recorded in a register
 PROVINCE_NOTEBOOKS = ["02-duplicate-cards", "03-cross-province-conflicts"]
 
 
@@ -86,6 +90,42 @@ def render(nb: nbformat.NotebookNode) -> str:
     return body
 
 
+def _parameters(name: str, source: Path, ledger: Path | None, province: str | None) -> dict:
+    """The parameters a report notebook is run with."""
+    if name == FUNDS_NOTEBOOK:
+        return {"LEDGER": str(ledger.resolve()) if ledger else None}
+    parameters = {"INPUT": str(source.resolve())}
+    if name in PROVINCE_NOTEBOOKS:
+        parameters["PROVINCE"] = province
+    return parameters
+
+
+def _recording(register: str | Path | None, source: Path, rows_read: int, flags: pd.DataFrame, show: bool):
+    """The run recorded in the register (a context, committed at its end), or nothing without one."""
+    if not register:
+        return contextlib.nullcontext(None)
+    _step(f"登记 recording the run in {shown(register)} …", show)
+    return recording(register, source, rows_read, flags, flag_counts(flags))
+
+
+@contextlib.contextmanager
+def _password_in_environment(register: str | Path):
+    """The register for notebook 06 without a password in its parameters (they are kept in the executed
+    notebook): a URL's password goes to the kernel through PGPASSWORD."""
+    url, password = without_password(register)
+    saved = os.environ.get("PGPASSWORD")
+    if password is not None:
+        os.environ["PGPASSWORD"] = password
+    try:
+        yield url if is_postgres(url) else str(Path(url).resolve())
+    finally:
+        if password is not None:
+            if saved is None:
+                os.environ.pop("PGPASSWORD", None)
+            else:
+                os.environ["PGPASSWORD"] = saved
+
+
 def _step(text: str, show: bool) -> None:
     """One progress line on stderr (for a person at a terminal; quiet otherwise)."""
     if show:
@@ -98,12 +138,15 @@ def build_report(
     ledger: str | Path | None = None,
     progress: bool | None = None,
     province: str | None = None,
+    register: str | Path | None = None,
 ) -> Path:
     """Flag the input and render every report notebook on it into out_dir; return index.html.
 
     Everything is written into a staging folder first and moved into out_dir only when all of it
     succeeded, so a failure leaves no half-written report. `progress`: a line per step on stderr
     (default: when stderr is a terminal). `province`: one province's view in notebooks 02-03.
+    `register`: record the run in the case register (a DuckDB file or a postgresql:// URL) and add notebook 06;
+    a failure takes the run back out of the register.
     """
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -125,26 +168,26 @@ def build_report(
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
+    recorded = None
+    names = REPORT_NOTEBOOKS + ([REGISTER_NOTEBOOK] if register else [])
     try:
         pairs = possible_duplicates(loaded.frame)
-        summary = write_outputs(stage, loaded.report, flags, pairs)
-        _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
-        write_workbook(stage / WORKBOOK, loaded.frame, flags, pairs=pairs)
-        write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, masked=True, pairs=pairs)
-        with pd.ExcelWriter(stage / HEADLINE) as book:
-            for sheet, table in report_pages.headline_tables(loaded.frame, flags).items():
-                table.to_excel(book, sheet_name=sheet)
         notebooks = {}
-        for i, name in enumerate(REPORT_NOTEBOOKS, start=1):
-            _step(f"笔记本 notebook {i}/{len(REPORT_NOTEBOOKS)}: {name} …", show)
-            parameters = (
-                {"LEDGER": str(ledger_path.resolve()) if ledger_path else None}
-                if name == FUNDS_NOTEBOOK
-                else {"INPUT": str(source.resolve())}
-            )
-            if name in PROVINCE_NOTEBOOKS:
-                parameters["PROVINCE"] = province
-            notebooks[f"{name}.html"] = run_notebook(name, stage, parameters)
+        with _recording(register, source, loaded.report.rows_read, flags, show) as recorded:
+            summary = write_outputs(stage, loaded.report, flags, pairs, recorded)
+            _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
+            write_workbook(stage / WORKBOOK, loaded.frame, flags, pairs=pairs, recorded=recorded)
+            write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, True, pairs, recorded)
+            with pd.ExcelWriter(stage / HEADLINE) as book:
+                for sheet, table in report_pages.headline_tables(loaded.frame, flags).items():
+                    table.to_excel(book, sheet_name=sheet)
+            for i, name in enumerate(REPORT_NOTEBOOKS, start=1):
+                _step(f"笔记本 notebook {i}/{len(names)}: {name} …", show)
+                notebooks[f"{name}.html"] = run_notebook(name, stage, _parameters(name, source, ledger_path, province))
+        if register:  # notebook 06 reads the register: only once the run is committed
+            _step(f"笔记本 notebook {len(names)}/{len(names)}: {REGISTER_NOTEBOOK} …", show)
+            with _password_in_environment(register) as url:
+                notebooks[f"{REGISTER_NOTEBOOK}.html"] = run_notebook(REGISTER_NOTEBOOK, stage, {"REGISTER": url})
         pages = [(file, report_pages.notebook_title(nb)) for file, nb in notebooks.items()]
         bodies = {
             file: report_pages.with_navigation(render(nb), title, report_pages.navigation(pages, file))
@@ -159,6 +202,10 @@ def build_report(
         out_dir.mkdir(parents=True, exist_ok=True)
         for item in stage.iterdir():
             os.replace(item, out_dir / item.name)
+    except BaseException:
+        if recorded is not None and recorded.recorded:
+            forget_run(register, recorded.run_id)  # the register as it was: no report, no recorded run
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     _step(f"完成 done: {out_dir / 'index.html'}", show)

@@ -6,8 +6,18 @@ caseworkers' statuses come back from the case workbook (statuses.py); history.py
 """
 
 from .keys import KEY_ENV, key_file
-from .runs import STATES, Recorded, recording
+from .runs import STATES, Recorded, forget_run, recording
 from .statuses import STATUSES, import_statuses
 from .store import RegisterError
 
-__all__ = ["KEY_ENV", "STATES", "STATUSES", "Recorded", "RegisterError", "import_statuses", "key_file", "recording"]
+__all__ = [
+    "KEY_ENV",
+    "STATES",
+    "STATUSES",
+    "Recorded",
+    "RegisterError",
+    "forget_run",
+    "import_statuses",
+    "key_file",
+    "recording",
+]

@@ -109,10 +109,12 @@ def recording(
     flags: pd.DataFrame,
     counts: dict[str, int],
     wait: float | None = None,
+    recorded_at: datetime | None = None,
 ) -> Iterator[Recorded]:
     """Record a run of `source` (its flags) in the register `db`, in one transaction that commits when the block
     ends and is rolled back when it raises: write the run's outputs inside the block. The same file (SHA-256) as
-    a recorded run is not recorded again; the block then sees that run."""
+    a recorded run is not recorded again; the block then sees that run. `recorded_at`: the run's time (default
+    now; the sample's months take their export dates)."""
     digest = file_sha256(source)
     seen = seen_cases(flags)
     with transaction(db, wait) as connection:
@@ -136,3 +138,14 @@ def recording(
         else:
             run_id = int(earlier)
         yield Recorded(run_id, earlier is None, state_counts(connection, run_id), run_cases(connection, run_id, hashes))
+
+
+def forget_run(db: str | Path, run_id: int) -> None:
+    """Take back a committed run when what followed it failed (the report's notebook 06 reads the register only
+    once the run is committed): the register as it was before, provided no later run came since."""
+    with transaction(db) as connection:
+        if connection.value("SELECT max(run_id) FROM runs") != run_id:
+            return
+        connection.rows("DELETE FROM states WHERE run_id = ?", (run_id,))
+        connection.rows("DELETE FROM cases WHERE first_run = ?", (run_id,))
+        connection.rows("DELETE FROM runs WHERE run_id = ?", (run_id,))

@@ -109,7 +109,13 @@ def import_statuses(path: str | Path, db: str | Path, wait: float | None = None)
     many. All or nothing: an unknown case or a status outside the list stores none."""
     if not is_postgres(db) and not Path(db).is_file():
         raise RegisterError(f"{db}: no such register")
-    given = read_statuses(path).drop_duplicates("register_case", keep="last")
+    return store_statuses(db, read_statuses(path), Path(path).name, wait)
+
+
+def store_statuses(db: str | Path, given: pd.DataFrame, source: str, wait: float | None = None) -> int:
+    """Store (register_case number, status, note) rows that differ from each case's last ones, as one import of
+    `source`; return how many. A case the register does not hold stores nothing."""
+    given = given.drop_duplicates("register_case", keep="last")
     with transaction(db, wait) as connection:
         known = connection.frame(
             """SELECT c.register_case, x.status, x.note FROM cases c
@@ -118,7 +124,7 @@ def import_statuses(path: str | Path, db: str | Path, wait: float | None = None)
         )
         unknown = sorted(set(given["register_case"]) - set(known["register_case"].astype("int64")))
         if unknown:
-            raise RegisterError(f"{path}: case K{unknown[0]:06d} is not in the register {db}; nothing was stored")
+            raise RegisterError(f"{source}: case K{unknown[0]:06d} is not in the register {db}; nothing was stored")
         merged = given.merge(known.astype({"register_case": "int64"}), on="register_case", suffixes=("", "_last"))
         same = (merged["status"].fillna("") == merged["status_last"].fillna("")) & (
             merged["note"].fillna("") == merged["note_last"].fillna("")
@@ -128,7 +134,7 @@ def import_statuses(path: str | Path, db: str | Path, wait: float | None = None)
             return 0
         import_id = int(connection.value("SELECT coalesce(max(import_id), 0) + 1 FROM imports"))
         connection.rows(
-            "INSERT INTO imports VALUES (?, ?, ?)", (import_id, datetime.now().replace(microsecond=0), Path(path).name)
+            "INSERT INTO imports VALUES (?, ?, ?)", (import_id, datetime.now().replace(microsecond=0), source)
         )
         for case, status, note in changed.itertuples(index=False, name=None):  # the edits of one workbook
             connection.rows("INSERT INTO statuses VALUES (?, ?, ?, ?)", (import_id, int(case), status, note))

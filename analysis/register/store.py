@@ -49,6 +49,15 @@ def shown(db: str | Path) -> str:
     return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", str(db))
 
 
+def without_password(db: str | Path) -> tuple[str, str | None]:
+    """A register URL without its password, and the password (None when there is none or db is a file): a
+    notebook is handed the first, and the password only through the environment (PGPASSWORD)."""
+    found = re.match(r"^(postgres(?:ql)?://[^:/@]+):([^@]*)@(.*)$", str(db))
+    if not found:
+        return str(db), None
+    return f"{found.group(1)}@{found.group(3)}", found.group(2)
+
+
 @dataclass
 class Connection:
     """An open register in a transaction: run SQL with `?` placeholders on either database."""
