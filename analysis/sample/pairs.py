@@ -56,9 +56,8 @@ FOREIGN_BIRTHS = ("1935-01-01", "1949-12-31")
 FIRST_DAY = np.datetime64("2013-01-01")
 NEW_PR_FORM = np.datetime64("2023-12-01")  # the 2023 permanent-residence card was issued from then on
 NAT = np.datetime64("NaT", "D")
-DRAWN_SURNAMES = [
-    s for s in SURNAMES if s not in "王李张刘陈杨"
-]  # those of the fixed names (tables.PINYIN, ...) left out
+# the surnames of the fixed names (tables.PINYIN, COMMON, NAMESAKES) left out: a drawn name is none of them
+DRAWN_SURNAMES = [s for s in SURNAMES if s not in "王李张刘陈杨"]
 
 
 class Planted(NamedTuple):
@@ -109,7 +108,7 @@ class _Plant:
         region = region or list(COUNTIES_HERE)[rng.integers(len(COUNTIES_HERE))]
         return region, _day(rng, *CITIZEN_BIRTHS[rng.integers(2)]), int(rng.integers(0, 1000))
 
-    def apply(self, number: str, name: str, province: str, applied, cancelled=NAT, **more) -> int:
+    def apply(self, number: str, name: str, province: str, applied: np.datetime64, cancelled=NAT, **more) -> int:
         """One application (more: its person key `key` and `owner`, `city`, `country`): its row number."""
         row = {"number": number, "name": name, "province": province, "applied": applied, "cancelled": cancelled}
         self.rows.append({"key": None, "owner": -1, "city": COUNTIES_HERE.get(number[:6], ""), "country": None, **row})
