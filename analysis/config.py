@@ -14,6 +14,8 @@ REPORTS_DIR = PROJ_ROOT / "reports"
 SAMPLE_APPLICATIONS = SAMPLE_DIR / "applications.csv"
 SAMPLE_EXPECTED_FLAGS = SAMPLE_DIR / "expected_flags.csv"
 SAMPLE_MONTHS_DIR = SAMPLE_DIR / "months"  # three monthly exports of one population, for the case register
+SAMPLE_EXPECTED_PAIRS = SAMPLE_DIR / "expected_possible_duplicates.csv"  # the planted possible duplicates
+SAMPLE_DECOYS = SAMPLE_DIR / "decoy_pairs.csv"  # planted look-alikes that are no possible duplicate
 SAMPLE_SEED = 20261127  # the bundled sample's seed: `make sample` writes the same files every time
 SAMPLE_PERSONS = 18000  # background persons of the bundled sample
 

@@ -73,6 +73,9 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
     assert as_set(flags, KEYS) == as_set(expected, KEYS)
     assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
     assert (tmp_path / "dask" / "flags.csv").read_bytes().count(codecs.BOM_UTF8) == 1  # once, before the header
+    pairs = (tmp_path / "dask" / "possible_duplicates.csv").read_bytes()
+    assert pairs == (tmp_path / "pandas" / "possible_duplicates.csv").read_bytes()
+    assert pairs.count(b"\n") > 1  # the generator plants possible duplicates of every reason
     assert result == summary
     assert {k: v for k, v in summary.items() if k != "source"} == {
         k: v for k, v in expected_summary.items() if k != "source"

@@ -48,7 +48,7 @@ def test_sample_in_other_formats_gets_the_same_flags(tmp_path, expected, kind):
 
 def test_committed_sample_is_what_the_generator_writes(tmp_path):
     write_sample(tmp_path)
-    for name in ["applications.csv", "expected_flags.csv"]:
+    for name in ["applications.csv", "expected_flags.csv", "expected_possible_duplicates.csv", "decoy_pairs.csv"]:
         assert (tmp_path / name).read_bytes() == (config.SAMPLE_DIR / name).read_bytes(), name
 
 

@@ -1,8 +1,10 @@
-"""The sample: persons, their applications and planted faults in export forms, shuffled; and its expected flags."""
+"""The sample: persons, their applications and planted faults in export forms, shuffled, the planted possible
+duplicates put in; and its expected flags and pairs."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ from .corner_cases import hand_made_cases
 from .faults import id_text, plant_faults, record_faults
 from .forms import date_text, documents, names, province_text
 from .other_types import SHARE, other_holders
+from .pairs import plant_pairs
 from .people import draw_people, template_rows
 from .tables import COUNTIES
 
@@ -53,8 +56,24 @@ def cancellations(rng: np.random.Generator, rows: pd.DataFrame, export: np.datet
     return pd.Series(cancelled, index=rows.index)
 
 
+class Sample(NamedTuple):
+    """Synthetic applications (contract column names, all text), their expected flags, the possible duplicates
+    planted in them (pairs.PAIR_COLUMNS) and the decoys among them that are no pair (pairs.DECOY_COLUMNS)."""
+
+    applications: pd.DataFrame
+    flags: pd.DataFrame
+    pairs: pd.DataFrame
+    decoys: pd.DataFrame
+
+
 def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthetic applications (contract column names, all text) and their expected flags."""
+    sample = generate_sample(persons, seed)
+    return sample.applications, sample.flags
+
+
+def generate_sample(persons: int = PERSONS, seed: int = SEED) -> Sample:
+    """The whole sample: applications, expected flags, planted possible duplicates and decoys."""
     rng = np.random.default_rng(seed)
     edge_rows, edge_expected = hand_made_cases()
     reserved = {str(r["id_number"]) for r in edge_rows}
@@ -113,22 +132,34 @@ def generate(persons: int = PERSONS, seed: int = SEED) -> tuple[pd.DataFrame, pd
         pd.DataFrame(edge_expected, columns=["application_id", "flag", "conflicts_with"]),
         pd.DataFrame(other_expected, columns=["application_id", "flag", "conflicts_with"]),
     ]
-    expected = pd.concat(expected, ignore_index=True).fillna({"conflicts_with": ""})
-    expected = expected.sort_values(["application_id", "flag"], kind="stable").reset_index(drop=True)
-
     edge = pd.DataFrame(edge_rows).assign(id_type="居民身份证", nationality="")
     frame = pd.concat([out, edge, other_rows], ignore_index=True)[COLUMNS]
-    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
-    return frame.astype("str").fillna(""), expected
+    frame = frame.iloc[rng.permutation(len(frame))]
+
+    # the planted possible duplicates go in at random places, the other rows keeping their order
+    planted = plant_pairs(rng, persons, export)
+    expected.append(pd.DataFrame(planted.flags, columns=["application_id", "flag", "conflicts_with"]))
+    place = np.concatenate([np.arange(len(frame)), rng.random(len(planted.applications)) * len(frame)])
+    frame = pd.concat([frame, planted.applications[COLUMNS]]).iloc[np.argsort(place, kind="stable")]
+    expected = pd.concat(expected, ignore_index=True).fillna({"conflicts_with": ""})
+    expected = expected.sort_values(["application_id", "flag"], kind="stable").reset_index(drop=True)
+    return Sample(frame.reset_index(drop=True).astype("str").fillna(""), expected, planted.pairs, planted.decoys)
 
 
 def write_sample(out_dir: str | Path = config.SAMPLE_DIR, seed: int = SEED, persons: int = PERSONS) -> list[Path]:
-    """Write applications.csv (UTF-8 with BOM, Chinese headers, as Excel saves it) and expected_flags.csv."""
+    """Write applications.csv (UTF-8 with BOM, Chinese headers, as Excel saves it), expected_flags.csv, and the
+    planted possible duplicates and decoys (expected_possible_duplicates.csv, decoy_pairs.csv)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    frame, expected = generate(persons=persons, seed=seed)
-    apps = out_dir / "applications.csv"
-    frame.rename(columns=CHINESE_HEADERS).to_csv(apps, index=False, encoding="utf-8-sig")
-    exp = out_dir / "expected_flags.csv"
-    expected.to_csv(exp, index=False, encoding="utf-8")
-    return [apps, exp]
+    sample = generate_sample(persons=persons, seed=seed)
+    apps = out_dir / config.SAMPLE_APPLICATIONS.name
+    sample.applications.rename(columns=CHINESE_HEADERS).to_csv(apps, index=False, encoding="utf-8-sig")
+    written = [apps]
+    for table, name in [
+        (sample.flags, config.SAMPLE_EXPECTED_FLAGS.name),
+        (sample.pairs, config.SAMPLE_EXPECTED_PAIRS.name),
+        (sample.decoys, config.SAMPLE_DECOYS.name),
+    ]:
+        written.append(out_dir / name)
+        table.to_csv(written[-1], index=False, encoding="utf-8")
+    return written

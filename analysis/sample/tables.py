@@ -1,4 +1,5 @@
-"""Fixed tables for the synthetic sample: real county-level region codes, capitals, names."""
+"""Fixed tables for the synthetic sample: real county-level region codes, capitals, names; and those of the planted
+possible duplicates."""
 
 # Real county-level codes (GB/T 2260) of districts in each province's capital or largest city.
 COUNTIES: dict[str, tuple[str, list[str]]] = {
@@ -107,3 +108,62 @@ SURNAMES = list(
 )
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志晓红海燕鹏飞宇浩然欣怡涵萱轩博文琳婷颖佳俊雪梅琴云莉")
 SPECIAL_CATEGORIES = ["残疾人", "低保对象", "退役军人", "港澳台居民", "外籍人员"]
+
+# ---- the planted possible duplicates and decoys (pairs.py)
+
+# Real county-level codes (GB/T 2260) that COUNTIES does not hold, with their cities.
+COUNTIES_HERE = {
+    "320583": "苏州市",
+    "330782": "金华市",
+    "350582": "泉州市",
+    "440606": "佛山市",
+    "370683": "烟台市",
+    "410922": "濮阳市",
+    "511602": "广安市",
+    "430181": "长沙市",
+    "130181": "石家庄市",
+    "420281": "黄石市",
+    "340123": "合肥市",
+    "360121": "南昌市",
+}
+# Counties that became districts or cities, as (former code, current code, city): a number under each
+REGION_CHANGES = [
+    ("110229", "110119", "北京市"),
+    ("310230", "310151", "上海市"),
+    ("120221", "120117", "天津市"),
+    ("430124", "430182", "长沙市"),
+    ("500232", "500156", "重庆市"),
+    ("370181", "370114", "济南市"),
+]
+# Names of one group each per set: (characters, pinyin) of typo rows written in pinyin; two very common names of one
+# surname; a very common name borne by three persons. Their surnames are left out of the drawn names.
+PINYIN = [("张伟", "Zhang Wei"), ("刘洋", "Liu Yang"), ("陈静", "Chen Jing"), ("杨帆", "Yang Fan")]
+COMMON = [("王伟", "王芳"), ("李娜", "李静"), ("王磊", "王静"), ("李强", "李敏")]
+NAMESAKES = ["王丽", "李伟", "王勇", "李军"]
+# Foreigners' names with their country (alpha-3): transliterated with a dot, in Latin letters, with an initial
+DOTTED = [
+    ("玛丽·史密斯", "USA"),
+    ("汉斯·贝克尔", "DEU"),
+    ("奥尔加·彼得罗娃", "RUS"),
+    ("皮埃尔·杜邦", "FRA"),
+    ("艾米丽·布朗", "GBR"),
+    ("卢卡斯·菲舍尔", "DEU"),
+    ("阿莉娅·努尔兰", "KAZ"),
+    ("詹姆斯·威尔逊", "AUS"),
+]
+LATIN = [
+    ("Emily Clarke", "GBR"),
+    ("Park Jisoo", "KOR"),
+    ("Tanaka Hiroshi", "JPN"),
+    ("Olga Ivanova", "RUS"),
+    ("Hans Weber", "DEU"),
+    ("Claire Martin", "FRA"),
+    ("Sarah Wilson", "CAN"),
+    ("Nguyen Van Minh", "VNM"),
+]
+INITIALED = [
+    ("Peter K. Schmidt", "DEU"),
+    ("Mary J. Collins", "USA"),
+    ("David R. Thompson", "CAN"),
+    ("Chloe A. Bennett", "AUS"),
+]
