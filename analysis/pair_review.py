@@ -116,8 +116,9 @@ def _groups(pairs: pd.DataFrame) -> np.ndarray:
         label = new
 
 
-def largest_groups(pairs: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
-    """The groups of numbers linked by pairs, the largest first (masked): one person may hide behind several."""
+def largest_groups(pairs: pd.DataFrame, limit: int = 10, at_least: int = 3) -> pd.DataFrame:
+    """The groups of at least `at_least` numbers linked by pairs, the largest first (masked): one person may hide
+    behind several numbers."""
     if pairs.empty:
         return labels.with_labels(pd.DataFrame(columns=["numbers", "pairs", "reasons", "overlapping", "keys"]))
     table = pairs.assign(group=_groups(pairs))
@@ -136,10 +137,29 @@ def largest_groups(pairs: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     )
     per["numbers"] = keys.groupby("group").size()
     per["keys"] = keys.groupby("group")["key"].agg(" / ".join)
+    per = per[per["numbers"] >= at_least]
     per = per.sort_values(["numbers", "pairs", "first"], ascending=[False, False, True]).head(limit)
     per.index = pd.RangeIndex(1, len(per) + 1, name="排名 rank")
     return labels.with_labels(
         per[["numbers", "pairs", "reasons", "overlapping", "keys"]].rename(columns={"keys": "person_key"})
+    )
+
+
+def groups_in_words(pairs: pd.DataFrame) -> Markdown:
+    """How the pairs link up: groups, and how many link three numbers or more."""
+    if pairs.empty:
+        return Markdown("没有疑似同一人的号码，也就没有组。 No pairs, so no groups.")
+    sizes = (
+        pd.concat([pd.DataFrame({"group": _groups(pairs), "key": pairs[c]}) for c in ("person_key_a", "person_key_b")])
+        .drop_duplicates()["group"]
+        .value_counts()
+    )
+    big = int((sizes >= 3).sum())
+    return Markdown(
+        f"{len(pairs):,} 对号码连成 {len(sizes):,} 组；其中 {big:,} 组连着三个或更多号码"
+        f"（最大一组 {int(sizes.max())} 个）。\n"
+        f"The {len(pairs):,} pairs link up into {len(sizes):,} groups; {big:,} of them link three numbers or more "
+        f"(the largest: {int(sizes.max())})."
     )
 
 

@@ -59,12 +59,15 @@ def test_overview_counts_pairs_and_overlapping_per_reason(pairs, loaded):
 
 
 def test_largest_groups_join_pairs_that_share_a_number(pairs):
-    table = pair_review.largest_groups(pairs)
+    table = pair_review.largest_groups(pairs, at_least=2)
     assert table["号码数 numbers"].tolist() == [3, 2]  # A-typo and A-B share A; C-D alone
     assert table["对数 pairs"].tolist() == [2, 1]
     assert table.iloc[0]["原因 reasons"] == "号码录入错误、号码变更"
     assert table["重叠 overlapping"].tolist() == ["是 yes", "否 no"]
     assert privacy.find_full_ids(table.to_string()) == []
+    assert pair_review.largest_groups(pairs)["号码数 numbers"].tolist() == [3]  # by default three numbers or more
+    words = pair_review.groups_in_words(pairs).data
+    assert "3 pairs link up into 2 groups; 1 of them link three numbers or more (the largest: 3)" in words
 
 
 def test_groups_follow_chains():
