@@ -201,7 +201,7 @@ def test_statuses_go_round_trip_through_a_real_workbook(months, tmp_path):
     book = tmp_path / "a" / "cases.xlsx"
     rows = _register_rows(book)
     assert set(rows) == set(EXPECTED[1]) and rows["K000001"]["人员编号 person_key"].value == P1
-    _fill(book, {"K000001": ("已联系", '=HYPERLINK("http://x","电话")'), "K000002": ("已注销", "本人确认")})
+    _fill(book, {"K000001": ("已联系", '=HYPERLINK("http://x","电话")'), "K000002": ("已注销", f"本人确认 {P1}")})
     code, out, err = run_cli("register", "import", book, "--register", db)
     assert code == 0, err
     assert "stored 2 cases' status and note" in out
@@ -214,6 +214,8 @@ def test_statuses_go_round_trip_through_a_real_workbook(months, tmp_path):
     assert note.value == '=HYPERLINK("http://x","电话")' and note.data_type == "s"  # text, never a formula
     assert rows["K000002"]["状态 state"].value == "已消失 gone" and rows["K000002"]["处理状态 status"].value == "已注销"
     assert rows["K000002"]["人员编号 person_key"].value is None  # a gone case: the register cannot say who
+    assert rows["K000002"]["备注 note"].value == "本人确认 110105********002X"  # a number typed in a note: masked
+    assert P1 not in text_of(dump(db))
 
 
 def test_a_status_outside_the_list_names_its_cell_and_stores_nothing(months, tmp_path):

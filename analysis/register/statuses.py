@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from .. import labels
+from .. import labels, privacy
 from .store import RegisterError, is_postgres, transaction
 
 STATUSES = {"待核查": "to check", "已联系": "contacted", "已注销": "card cancelled", "无需处理": "no action needed"}
@@ -63,6 +63,15 @@ def _text(value: object) -> str | None:
     return text.strip() or None
 
 
+def _without_id_numbers(note: str | None) -> str | None:
+    """A note with any full ID number a caseworker typed into it masked: the register stores no ID number."""
+    if note is None:
+        return None
+    for number in set(privacy.find_full_ids(note)):
+        note = note.replace(number, privacy.mask_ids(pd.Series([number])).iloc[0])
+    return note
+
+
 def read_statuses(path: str | Path) -> pd.DataFrame:
     """(register_case number, status, note) of every row of the workbook's register sheet; a status outside the
     list, or a row without a valid register case, is a RegisterError naming the cell."""
@@ -99,7 +108,7 @@ def read_statuses(path: str | Path) -> pd.DataFrame:
                 f"{path}: sheet '{SHEET}' cell {status.coordinate}: status '{value}' is not one of {allowed}; "
                 "nothing was stored"
             )
-        found.append((int(number[1:]), value, _text(cells[where["note"]].value)))
+        found.append((int(number[1:]), value, _without_id_numbers(_text(cells[where["note"]].value))))
     book.close()
     return pd.DataFrame(found, columns=["register_case", "status", "note"])
 
