@@ -22,7 +22,8 @@ from .helpers import make_rows, write
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory):
     """One full report, built once for the report and privacy tests: (source, out, frame, expected flags) of a
-    generated GB18030 export with Chinese headers, with a province's view and progress lines."""
+    generated GB18030 export with Chinese headers, with a province's view, progress lines, and the run recorded
+    in a new case register (out.parent / "register.duckdb", its key in a file beside it)."""
     tmp = tmp_path_factory.mktemp("report")
     frame, expected = generate(persons=800, seed=11)
     source = write(frame, tmp / "导出.csv", "gb18030", chinese=True)
@@ -31,8 +32,9 @@ def sample_report(tmp_path_factory):
         saved = os.dup(2)
         os.dup2(err.fileno(), 2)
         try:
-            with contextlib.redirect_stderr(err):
-                build_report(source, out, progress=True, province="广东")
+            with contextlib.redirect_stderr(err), pytest.MonkeyPatch.context() as patch:
+                patch.delenv("ANALYSIS_REGISTER_KEY", raising=False)
+                build_report(source, out, progress=True, province="广东", register=tmp / "register.duckdb")
         finally:
             os.dup2(saved, 2)
             os.close(saved)

@@ -122,6 +122,7 @@ def test_fresh_report_holds_no_full_id_number_outside_the_case_workbook(fresh):
         "02-duplicate-cards.html",
         "03-cross-province-conflicts.html",
         "05-possible-duplicates.html",
+        "06-since-last-run.html",
         "possible_duplicates.csv",
     } <= set(scanned)
 
@@ -203,3 +204,15 @@ def test_every_display_helper_masks(fresh):
         if isinstance(value, pd.DataFrame) and "name" in value.columns:
             names = value["name"].dropna()
             assert names.str.fullmatch(r".\*+").all(), helper
+
+
+def test_the_register_holds_no_id_number(fresh):
+    """Every table of the case register the report recorded its run in: keyed hashes, never a number."""
+    import duckdb
+
+    _, out, known = fresh
+    with duckdb.connect(str(out.parent / "register.duckdb"), read_only=True) as connection:
+        tables = [t for (t,) in connection.execute("SHOW TABLES").fetchall()]
+        text = "\n".join(str(connection.execute(f"SELECT * FROM {t}").fetchall()) for t in tables)
+    assert "cases" in tables and len(text) > 1000
+    assert leaks(text, known) == []

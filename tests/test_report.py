@@ -13,7 +13,12 @@ from analysis import labels
 from analysis.__main__ import main
 from analysis.load import load_applications
 from analysis.privacy import find_full_ids
-from analysis.report import REPORT_NOTEBOOKS
+from analysis.report import REGISTER_NOTEBOOK, REPORT_NOTEBOOKS, build_report
+from analysis.sample import generate
+
+from .helpers import write
+
+PAGES = [*REPORT_NOTEBOOKS, REGISTER_NOTEBOOK]  # the session's report records its run in a register
 
 
 @pytest.fixture
@@ -26,7 +31,7 @@ def test_pages_and_files(report):
     out, _, _ = report
     names = {p.name for p in out.iterdir()}
     assert {"index.html", "flags.csv", "summary.json", "cases.xlsx", "cases-masked.xlsx", "headline.xlsx"} <= names
-    assert {f"{n}.html" for n in REPORT_NOTEBOOKS} <= names
+    assert {f"{n}.html" for n in PAGES} <= names
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".report-")]  # staging removed
 
 
@@ -59,7 +64,7 @@ def test_index_says_when_what_and_what_next(report):
 
 def test_every_page_is_titled_and_linked_to_the_index_and_the_next_page(report):
     out, _, _ = report
-    files = [f"{n}.html" for n in REPORT_NOTEBOOKS]
+    files = [f"{n}.html" for n in PAGES]
     for i, name in enumerate(files):
         page = (out / name).read_text(encoding="utf-8")
         title = re.search(r"<title>(.*?)</title>", page).group(1)
@@ -91,7 +96,7 @@ def test_progress_lines_and_no_kernel_warning_on_stderr(report):
     assert "without encryption" not in err and "Traceback" not in err
     steps = [line for line in err.splitlines() if line.strip()]
     assert steps[0].startswith("读取 reading 导出.csv")
-    assert sum("笔记本 notebook" in line for line in steps) == len(REPORT_NOTEBOOKS)
+    assert sum("笔记本 notebook" in line for line in steps) == len(PAGES)
     assert steps[-1].startswith("完成 done: ")
 
 
@@ -113,7 +118,7 @@ def test_flags_match_the_planted_answers(report):
 
 def test_pages_are_masked_offline_and_show_charts(report):
     out, _, _ = report
-    for name in ["index.html", *(f"{n}.html" for n in REPORT_NOTEBOOKS)]:
+    for name in ["index.html", *(f"{n}.html" for n in PAGES)]:
         page = (out / name).read_text(encoding="utf-8")
         assert find_full_ids(page) == [], name
         assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", page), name
@@ -174,7 +179,7 @@ def test_report_in_a_real_browser(report):
         assert "Card application checks" in page.title()
         hrefs = page.eval_on_selector_all("ol a", "els => els.map(e => e.href)")
         links = [href for href in hrefs if href.endswith(".html")]
-        assert len(links) == len(REPORT_NOTEBOOKS)
+        assert len(links) == len(PAGES)
         for href in links:
             response = page.goto(href)
             assert response is None or response.ok, href
@@ -199,3 +204,49 @@ def test_bad_ledger_is_refused_before_anything_is_written(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "negative amount" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_run_is_recorded_in_the_register_and_page_06_shows_it(report):
+    out, _, _ = report
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    flags = pd.read_csv(out / "flags.csv", dtype=str, keep_default_na=False)
+    person_level = flags[flags["flag"].isin(["duplicate_card", "cross_province_conflict"])]
+    assert summary["register"] == {
+        "new": len(person_level.drop_duplicates(["case_id", "flag"])),
+        "open": 0,
+        "gone": 0,
+        "back": 0,
+    }
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"新 new {summary['register']['new']:,}" in index
+    page = (out / f"{REGISTER_NOTEBOOK}.html").read_text(encoding="utf-8")
+    assert "登记簿共记录 1 次运行" in page and "导出.csv" in page
+    sheet = openpyxl.load_workbook(out / "cases.xlsx")["登记 Register cases"]
+    assert sheet.max_row == 1 + summary["register"]["new"]
+
+
+def test_a_report_that_fails_after_recording_takes_the_run_back(tmp_path, monkeypatch):
+    """Notebook 06 reads the register once the run is committed; when anything after that fails, the register is
+    as it was before (here: empty of runs) and no report is written."""
+    import duckdb
+    import nbformat
+
+    from analysis import report as report_module
+
+    monkeypatch.delenv("ANALYSIS_REGISTER_KEY", raising=False)
+    frame, _ = generate(persons=200, seed=3)
+    source = write(frame, tmp_path / "a.csv")
+    db = tmp_path / "register.duckdb"
+
+    def fake_notebook(name, out_dir, parameters):
+        if name == REGISTER_NOTEBOOK:
+            raise RuntimeError("notebook 06 failed")
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name[:2]} · page")])
+
+    monkeypatch.setattr(report_module, "run_notebook", fake_notebook)
+    with pytest.raises(RuntimeError, match="notebook 06 failed"):
+        build_report(source, tmp_path / "out", register=db)
+    assert not (tmp_path / "out").exists()
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+        assert connection.execute("SELECT count(*) FROM cases").fetchone() == (0,)

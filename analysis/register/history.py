@@ -177,4 +177,7 @@ def register_note(register: object) -> Markdown:
             "The register was built in a temporary folder from the synthetic sample's three monthly exports "
             "(`data/sample/months/`): no real person's data."
         )
-    return Markdown(f"登记簿 Register: `{shown(register)}`.")
+    from .store import is_postgres
+
+    name = shown(register) if is_postgres(register) else config.display_path(Path(str(register)))
+    return Markdown(f"登记簿 Register: `{name}`.")
