@@ -250,3 +250,15 @@ def test_a_report_that_fails_after_recording_takes_the_run_back(tmp_path, monkey
     with duckdb.connect(str(db), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM runs").fetchone() == (0,)
         assert connection.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+
+
+def test_possible_duplicates_of_a_gb18030_export_reach_the_csv_page_05_and_the_workbook(report):
+    out, _, _ = report
+    pairs = pd.read_csv(out / "possible_duplicates.csv", dtype=str, encoding="utf-8-sig")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert set(pairs["reason"]) == {"id_typo", "changed_number", "renewed_permit"}  # the generator plants each
+    assert summary["possible_duplicates"] == pairs["reason"].value_counts().to_dict()
+    page = (out / "05-possible-duplicates.html").read_text(encoding="utf-8")
+    assert f"有 <strong>{len(pairs)}</strong> 对号码可能属于同一人" in page
+    review = openpyxl.load_workbook(out / "cases.xlsx")["疑似同一人 Possible duplicates"]
+    assert {r[0] for r in review.iter_rows(min_row=2, values_only=True)} == set(pairs["pair_id"])
