@@ -128,7 +128,7 @@ def recording(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
-                    datetime.now().replace(microsecond=0),
+                    (recorded_at or datetime.now()).replace(microsecond=0),
                     Path(source).name,
                     digest,
                     rows_read,
