@@ -7,20 +7,23 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
 from .. import config, labels
 from .runs import STATES, case_number
-from .statuses import STATE_LABELS, STATUSES
+from .statuses import STATE_LABELS, STATUSES, store_statuses
 from .store import reading, shown
 
 NO_STATUS = "未填写 none yet"
+MONTH_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9].csv"  # the months' exports (2026-04.csv), not the expected register
 
 
 def sample_register(folder: str | Path | None = None) -> Path:
-    """A register built from the sample's monthly exports (data/sample/months), run by run, in a temporary
-    folder (or `folder`), under a key of its own: what notebook 06 shows when given no register."""
+    """A register built from the sample's monthly exports (data/sample/months), run by run, each dated by its export
+    date, with made-up caseworkers' statuses stored after the second month, in a temporary folder (or `folder`),
+    under a key of its own: what notebook 06 shows when given no register (the same every time it runs)."""
     from ..contract import LoadError
     from ..load import load_applications
     from ..rules import flag_counts, flag_loaded
@@ -28,20 +31,37 @@ def sample_register(folder: str | Path | None = None) -> Path:
 
     folder = Path(folder or tempfile.mkdtemp(prefix="register-sample-"))
     db = folder / "sample-register.duckdb"
-    months = sorted(config.SAMPLE_MONTHS_DIR.glob("*.csv"))
+    months = sorted(config.SAMPLE_MONTHS_DIR.glob(MONTH_FILES))
     if not months:
         raise LoadError(f"{config.SAMPLE_MONTHS_DIR}: no monthly exports (run make sample)")
     saved = os.environ.pop("ANALYSIS_REGISTER_KEY", None)  # the sample's register has its own key file
     try:
-        for month in months:
+        for run, month in enumerate(months, start=1):
             loaded = load_applications(month)
+            exported = loaded.frame["applied_on"].max().to_pydatetime()  # an export's date: its latest application
             flags = flag_loaded(loaded)
-            with recording(db, month, loaded.report.rows_read, flags, flag_counts(flags)):
-                pass
+            counts = flag_counts(flags)
+            with recording(db, month, loaded.report.rows_read, flags, counts, recorded_at=exported) as recorded:
+                cases = recorded.cases
+            if run == 2:
+                store_statuses(db, sample_statuses(cases), "示例状态 sample statuses")
     finally:
         if saved is not None:
             os.environ["ANALYSIS_REGISTER_KEY"] = saved
     return db
+
+
+def sample_statuses(cases: pd.DataFrame) -> pd.DataFrame:
+    """Statuses caseworkers might have recorded on a run's cases (runs.CASE_COLUMNS), the same every time: of the
+    cases seen, in register order, every fifth card cancelled, every third contacted, every seventh no action."""
+    seen = cases[cases["state"] != "gone"].sort_values("register_case")
+    nth = np.arange(1, len(seen) + 1)
+    which = [nth % 5 == 0, nth % 3 == 0, nth % 7 == 0]
+    status = np.select(which, ["已注销", "已联系", "无需处理"], "")
+    note = np.select(which, ["多余的卡已注销", "已电话联系持卡人", "核实后无需处理"], "")
+    chosen = status != ""
+    number = seen["register_case"].str.slice(1).astype("int64").to_numpy()
+    return pd.DataFrame({"register_case": number[chosen], "status": status[chosen], "note": note[chosen]})
 
 
 def runs(db: str | Path) -> pd.DataFrame:
