@@ -272,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--register", metavar="DB", help=REGISTER_HELP)
     p.set_defaults(run=_flag)
 
-    p = sub.add_parser("sample", help="write the seeded synthetic sample, its expected flags and pairs")
+    p = sub.add_parser(
+        "sample", help="write the seeded synthetic sample, its expected flags and pairs, and the monthly exports"
+    )
     p.add_argument("--out", default=str(config.SAMPLE_DIR), help="output folder (default: data/sample)")
     p.add_argument("--seed", type=int, default=config.SAMPLE_SEED)
     p.add_argument(

@@ -15,6 +15,8 @@ from ..values import parse_dates
 from .corner_cases import hand_made_cases
 from .faults import id_text, plant_faults, record_faults
 from .forms import date_text, documents, names, province_text
+from .months import EXPECTED_REGISTER, Months, plant_months
+from .months import PERSONS as MONTH_PERSONS
 from .other_types import SHARE, other_holders
 from .pairs import plant_pairs
 from .people import draw_people, template_rows
@@ -146,9 +148,29 @@ def generate_sample(persons: int = PERSONS, seed: int = SEED) -> Sample:
     return Sample(frame.reset_index(drop=True).astype("str").fillna(""), expected, planted.pairs, planted.decoys)
 
 
+def generate_months(seed: int = SEED) -> Months:
+    """The monthly exports of a population of their own (months.PERSONS), their expected flags and register."""
+    return plant_months(*generate(MONTH_PERSONS, seed), seed)
+
+
+def write_months(out_dir: str | Path, seed: int = SEED) -> list[Path]:
+    """Write the monthly exports (as applications.csv is written) and expected_register.csv into out_dir."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    months = generate_months(seed)
+    written = []
+    for name, frame in months.exports.items():
+        written.append(out_dir / name)
+        frame.rename(columns=CHINESE_HEADERS).to_csv(written[-1], index=False, encoding="utf-8-sig")
+    written.append(out_dir / EXPECTED_REGISTER)
+    months.register.to_csv(written[-1], index=False, encoding="utf-8")
+    return written
+
+
 def write_sample(out_dir: str | Path = config.SAMPLE_DIR, seed: int = SEED, persons: int = PERSONS) -> list[Path]:
-    """Write applications.csv (UTF-8 with BOM, Chinese headers, as Excel saves it), expected_flags.csv, and the
-    planted possible duplicates and decoys (expected_possible_duplicates.csv, decoy_pairs.csv)."""
+    """Write applications.csv (UTF-8 with BOM, Chinese headers, as Excel saves it), expected_flags.csv, the
+    planted possible duplicates and decoys (expected_possible_duplicates.csv, decoy_pairs.csv), and the monthly
+    exports with their expected register (months/; their population is months.PERSONS, whatever `persons`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sample = generate_sample(persons=persons, seed=seed)
@@ -162,4 +184,4 @@ def write_sample(out_dir: str | Path = config.SAMPLE_DIR, seed: int = SEED, pers
     ]:
         written.append(out_dir / name)
         table.to_csv(written[-1], index=False, encoding="utf-8")
-    return written
+    return written + write_months(out_dir / config.SAMPLE_MONTHS_DIR.name, seed)
