@@ -152,7 +152,7 @@ def oldest_open(cases: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
             "问题类型 flag": table["flag"].map(labels.flag_label),
             "首次发现 first seen": table["first_seen"].dt.strftime("%Y-%m-%d"),
             "已出现 runs seen": table["runs_seen"].astype("int64"),
-            "处理状态 status": table["status"].fillna(NO_STATUS),
+            "处理状态 status": table["status"].map(lambda s: f"{s} {STATUSES[s]}" if s in STATUSES else NO_STATUS),
         }
     ).set_axis(pd.Index(case_number(table["register_case"]), name="登记编号 register case"))
 
