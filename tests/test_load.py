@@ -294,34 +294,52 @@ def test_bundled_sample_meets_the_schema():
     normalized_schema().validate(load_applications(config.SAMPLE_APPLICATIONS).frame, lazy=True)
 
 
-@pytest.mark.parametrize("batch_rows", [1, 5000, 10**9])
-def test_parquet_in_batches_gives_the_same_flags_csv(tmp_path, monkeypatch, batch_rows):
-    """The flag command normalizes Parquet a few row groups at a time: same flags.csv and summary, byte for
-    byte, as the whole file at once (row numbers, ids shared across batches, every flag)."""
+@pytest.fixture(scope="module")
+def batched_parquet(tmp_path_factory):
+    """The sample as Parquet in row groups of 3,000, with ids shared across batches, flagged whole (with a
+    workbook) and in the default batches: (file, outputs whole, outputs in batches)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from analysis import batches, config
+    from analysis import config
     from analysis.__main__ import main
 
+    tmp = tmp_path_factory.mktemp("batches")
     frame = pd.read_csv(config.SAMPLE_APPLICATIONS, dtype=str, keep_default_na=False)
     # ids shared across batches, one of them on a row with other problems too (messages joined in order)
     frame.iloc[[10, 5000, 17000], 0] = frame.iloc[10, 0]
     frame.iloc[17000, frame.columns.get_loc("申领日期")] = "not a date"
     frame.iloc[[20, 9000], 0] = "  " + frame.iloc[20, 0]  # the same id once stripped
-    path = tmp_path / "a.parquet"
+    path = tmp / "a.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=3000)
-    assert main(["flag", str(path), "--out", str(tmp_path / "batches")]) == 0
-    monkeypatch.setattr(batches, "BATCH_ROWS", batch_rows)
-    assert main(["flag", str(path), "--out", str(tmp_path / "small")]) == 0
-    assert main(["flag", str(path), "--out", str(tmp_path / "whole"), "--workbook", str(tmp_path / "c.xlsx")]) == 0
-    shared = pd.read_csv(tmp_path / "whole" / "flags.csv", dtype=str)
+    assert main(["flag", str(path), "--out", str(tmp / "batches")]) == 0
+    assert main(["flag", str(path), "--out", str(tmp / "whole"), "--workbook", str(tmp / "c.xlsx")]) == 0
+    return path, tmp / "whole", tmp / "batches"
+
+
+def test_ids_shared_across_batches_are_found(batched_parquet):
+    _, whole, _ = batched_parquet
+    shared = pd.read_csv(whole / "flags.csv", dtype=str)
     assert shared["detail"].str.contains("is used by 3 rows; applied_on 'not a date' is not a date").sum() == 1
     assert shared["detail"].str.contains("is used by 2 rows").sum() >= 2  # ours and the sample's planted ones
+
+
+@pytest.mark.parametrize("batch_rows", [None, 1, 5000, 10**9])
+def test_parquet_in_batches_gives_the_same_flags_csv(batched_parquet, tmp_path, monkeypatch, batch_rows):
+    """The flag command normalizes Parquet a few row groups at a time: same flags.csv and summary, byte for
+    byte, as the whole file at once (row numbers, ids shared across batches, every flag). None: the default
+    batches."""
+    from analysis import batches
+    from analysis.__main__ import main
+
+    path, whole, default = batched_parquet
+    out = default
+    if batch_rows is not None:
+        monkeypatch.setattr(batches, "BATCH_ROWS", batch_rows)
+        out = tmp_path / "small"
+        assert main(["flag", str(path), "--out", str(out)]) == 0
     for name in ["flags.csv", "possible_duplicates.csv", "summary.json"]:
-        whole = (tmp_path / "whole" / name).read_bytes()
-        assert (tmp_path / "batches" / name).read_bytes() == whole
-        assert (tmp_path / "small" / name).read_bytes() == whole
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 # ---------------------------------------------------------------- the forms real exports use, and file-level notes
