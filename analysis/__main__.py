@@ -156,11 +156,16 @@ def _listed(folder: Path) -> dict[str, list[int]]:
     return files
 
 
-def _record_outputs(folder: Path, before: dict[str, list[int]]) -> None:
-    """Add the files a run wrote into folder (new or changed since `before`) to its manifest."""
+def _record_outputs(folder: Path, before: dict[str, list[int]], register: str | None = None) -> None:
+    """Add the files a run wrote into folder (new or changed since `before`) to its manifest; never a case
+    register kept inside it (`make clean` must not remove months of cases), nor its key."""
     if not folder.is_dir():
         return
     after = _files(folder)
+    if register and "://" not in register:
+        for suffix in ("", ".key", ".wal"):
+            with contextlib.suppress(ValueError):
+                after.pop(Path(register + suffix).resolve().relative_to(folder.resolve()).as_posix(), None)
     try:
         kept = {p: v for p, v in _listed(folder).items() if p in after}
     except Refused:  # a damaged manifest is replaced by what this run wrote
@@ -355,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     finally:
         if out is not None:
-            _record_outputs(out, before)
+            _record_outputs(out, before, getattr(args, "register", None))
 
 
 if __name__ == "__main__":

@@ -300,3 +300,13 @@ def test_workbooks_register_import_cannot_use_are_refused_in_one_line(months, tm
         code, _, err = run_cli("register", "import", path, "--register", db)
         assert code == 2, path
         one_line_error(err, english)
+
+
+def test_make_clean_never_removes_a_register_kept_in_the_output_folder(months, tmp_path):
+    out = tmp_path / "reports"
+    db = str(out / "register.duckdb")
+    assert flag_into(months[0], out, db)[0] == 0
+    code, _, _ = run_cli("clean", "--out", out)
+    assert code == 0
+    assert (out / "register.duckdb").is_file() and key_file(out / "register.duckdb").is_file()
+    assert not (out / "flags.csv").exists()

@@ -163,6 +163,8 @@ def transaction(db: str | Path, wait: float | None = None) -> Iterator[Connectio
     made_key = None
     raw = None
     try:
+        if not postgres:
+            Path(db).parent.mkdir(parents=True, exist_ok=True)  # the key file is made beside it first
         try:
             key, made_key = register_key(db, postgres, creating=created)
         except KeyError_ as exc:
@@ -170,7 +172,6 @@ def transaction(db: str | Path, wait: float | None = None) -> Iterator[Connectio
         if postgres:
             raw = _open_postgres(db)
         else:
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
             raw = _open_duckdb(Path(db), wait)
             raw.execute("BEGIN TRANSACTION")
         connection = Connection(raw, postgres, key)
