@@ -81,3 +81,16 @@ def test_a_server_that_does_not_answer_is_one_line(months, tmp_path):
     assert code == 2 and err.count("\n") == 1
     assert "cannot open the register postgresql://analyst:***@127.0.0.1:9/none" in err and "secret" not in err
     assert not (tmp_path / "a").exists()
+
+
+def test_notebook_06_reads_a_postgresql_register(months, tmp_path, postgres_url):
+    from analysis.register import history
+
+    for run, source in enumerate(months, start=1):
+        assert flag_into(source, tmp_path / f"out{run}", postgres_url)[0] == 0
+    runs = history.runs(postgres_url)
+    assert runs[["new", "open", "gone", "back"]].values.tolist() == [[4, 0, 0, 0], [1, 2, 2, 0], [0, 2, 1, 1]]
+    cases = history.open_cases(postgres_url)
+    assert history.oldest_open(cases).index.tolist() == ["K000002", "K000003", "K000005"]
+    assert history.age_table(cases)["案件数 cases"].sum() == 3
+    assert "The latest (run 3, `2026-03.csv`): **0** new cases" in history.in_words(runs).data
