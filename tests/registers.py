@@ -99,3 +99,26 @@ def text_of(tables: dict[str, list]) -> str:
 def frame_of(db: str, sql: str) -> pd.DataFrame:
     with reading(db) as connection:
         return connection.frame(sql)
+
+
+def two_runs_at_once(months: list[Path], tmp_path: Path, db: str) -> None:
+    """Two `flag --register DB` processes started together on the first two months: both succeed, one after the
+    other, and whichever came first saw an empty register."""
+    import subprocess
+    import sys
+
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "analysis", "flag", str(s), "--out", str(tmp_path / s.stem), "--register", db],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for s in months[:2]
+    ]
+    results = [r.communicate(timeout=180) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], results
+    recorded = frame_of(db, "SELECT run_id, file_name FROM runs ORDER BY run_id")
+    assert recorded["run_id"].tolist() == [1, 2]
+    assert sorted(recorded["file_name"]) == ["2026-01.csv", "2026-02.csv"]
+    assert set(states(db, 1).values()) == {"new"}

@@ -16,7 +16,17 @@ from analysis import privacy
 from analysis.register import KEY_ENV, key_file, statuses
 
 from .helpers import P1, run_cli
-from .registers import EXPECTED, NAMES, dump, flag_into, frame_of, states, summary_register, text_of, write_months
+from .registers import (
+    EXPECTED,
+    NAMES,
+    dump,
+    flag_into,
+    states,
+    summary_register,
+    text_of,
+    two_runs_at_once,
+    write_months,
+)
 
 
 @pytest.fixture
@@ -129,23 +139,7 @@ def test_a_run_killed_half_way_leaves_the_register_as_it_was(months, tmp_path):
 
 
 def test_two_runs_at_once_both_recorded_one_after_the_other(months, tmp_path):
-    db = str(tmp_path / "register.duckdb")
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "analysis", "flag", str(s), "--out", str(tmp_path / s.stem), "--register", db],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for s in months[:2]
-    ]
-    results = [r.communicate(timeout=180) for r in runs]
-    assert [r.returncode for r in runs] == [0, 0], results
-    recorded = frame_of(db, "SELECT run_id, file_name FROM runs ORDER BY run_id")
-    assert recorded["run_id"].tolist() == [1, 2]
-    assert sorted(recorded["file_name"]) == ["2026-01.csv", "2026-02.csv"]
-    first = states(db, 1)
-    assert set(first.values()) == {"new"}  # whichever came first saw an empty register
+    two_runs_at_once(months, tmp_path, str(tmp_path / "register.duckdb"))
 
 
 HOLD = textwrap.dedent(

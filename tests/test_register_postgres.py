@@ -3,16 +3,22 @@ states as on DuckDB, two runs at once, a wrong or missing key, and no personal d
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from analysis import privacy
 from analysis.register import KEY_ENV
 
-from .registers import EXPECTED, NAMES, dump, flag_into, frame_of, states, summary_register, text_of, write_months
+from .registers import (
+    EXPECTED,
+    NAMES,
+    dump,
+    flag_into,
+    states,
+    summary_register,
+    text_of,
+    two_runs_at_once,
+    write_months,
+)
 
 KEY = "the team's register key, kept in the password safe"
 
@@ -36,32 +42,7 @@ def test_three_months_give_every_state(months, tmp_path, postgres_url):
 
 
 def test_two_runs_at_once_wait_for_each_other(months, tmp_path, postgres_url):
-    env = {**os.environ, KEY_ENV: KEY}
-    runs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "analysis",
-                "flag",
-                str(s),
-                "--out",
-                str(tmp_path / s.stem),
-                *["--register", postgres_url],
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for s in months[:2]
-    ]
-    results = [r.communicate(timeout=180) for r in runs]
-    assert [r.returncode for r in runs] == [0, 0], results
-    recorded = frame_of(postgres_url, "SELECT run_id, file_name FROM runs ORDER BY run_id")
-    assert recorded["run_id"].tolist() == [1, 2]
-    assert sorted(recorded["file_name"]) == ["2026-01.csv", "2026-02.csv"]
-    assert set(states(postgres_url, 1).values()) == {"new"}
+    two_runs_at_once(months, tmp_path, postgres_url)  # the key reaches the processes through the environment
 
 
 def test_a_wrong_or_missing_key_is_refused(months, tmp_path, postgres_url, monkeypatch):

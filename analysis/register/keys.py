@@ -39,11 +39,19 @@ def register_key(db: str, is_postgres: bool, creating: bool) -> tuple[bytes, Pat
         raise KeyError_(
             f"{path} is missing: the register {db} was written under a key; restore the key file or set {KEY_ENV}"
         )
+    try:
+        write_key_file(path, secrets.token_hex(32).encode("ascii"))
+    except FileExistsError:  # another run on the same new register made it a moment ago: that one is the key
+        return path.read_text(encoding="ascii").strip().encode("ascii"), None
+    return path.read_text(encoding="ascii").strip().encode("ascii"), path
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write a key file readable and writable by its owner only; never over an existing one."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        os.fchmod(handle.fileno(), 0o600)  # whatever the umask: readable and writable by its owner only
-        handle.write(secrets.token_hex(32) + "\n")
-    return path.read_text(encoding="ascii").strip().encode("ascii"), path
+        os.fchmod(handle.fileno(), 0o600)  # whatever the umask
+        handle.write(key.decode("ascii") + "\n")
 
 
 def key_check(key: bytes) -> str:

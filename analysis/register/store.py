@@ -4,6 +4,7 @@ everything a run changes in one transaction."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .keys import KeyError_, key_check, register_key
+from .keys import KEY_ENV, KeyError_, key_check, key_file, register_key, write_key_file
 
 SCHEMA_VERSION = 1
 WAIT_SECONDS = 120.0  # how long a run waits for another run on the same register before it gives up
@@ -175,6 +176,10 @@ def transaction(db: str | Path, wait: float | None = None) -> Iterator[Connectio
             raw = _open_duckdb(Path(db), wait)
             raw.execute("BEGIN TRANSACTION")
         connection = Connection(raw, postgres, key)
+        if not postgres and not os.environ.get(KEY_ENV) and not key_file(db).exists():
+            # the run that made the key file failed and removed it while this one waited: put the key back
+            with contextlib.suppress(FileExistsError):
+                write_key_file(key_file(db), key)
         _prepare(connection, db)
         yield connection
         raw.commit() if postgres else raw.execute("COMMIT")
@@ -182,13 +187,21 @@ def transaction(db: str | Path, wait: float | None = None) -> Iterator[Connectio
         if raw is not None:
             with contextlib.suppress(Exception):
                 raw.rollback() if postgres else raw.execute("ROLLBACK")
-        if created:
+        if created and raw is not None and _empty(raw):
             _remove_new(db, raw, made_key)
             raw = None
         raise
     finally:
         if raw is not None:
             raw.close()
+
+
+def _empty(raw: Any) -> bool:
+    """A DuckDB register holding no table (a first run rolled back): nobody else's run is in it."""
+    try:
+        return raw.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+    except Exception:  # noqa: BLE001 - a connection that cannot even say so: leave the file alone
+        return False
 
 
 def _remove_new(db: str, raw: Any, made_key: Path | None) -> None:
