@@ -84,7 +84,7 @@ def _plant(rng, base, index: int, pairs: int):
                 p = int(rng.choice([p for p in range(17) if chars[p] != chars[p + 1]]))
                 chars[p], chars[p + 1] = chars[p + 1], chars[p]
             typo = "".join(chars)
-            if check_char(typo[:17]) != typo[17]:  # a typo the check character catches, as it catches all of these
+            if not typo[:17].isdigit() or check_char(typo[:17]) != typo[17]:  # caught by the check, as nearly all are
                 break
         app = add(person, id_number=typo, applied_on=later(person["applied_on"], 0, 400), cancelled_on=None)
         planted.append(("id_typo", "", person["application_id"], app))
