@@ -15,7 +15,6 @@ import pandas as pd
 from . import privacy
 from ._fast import arrow
 from ._fast.sets import isin_small, repeated, unique_sorted
-from ._fast.sorting import argsort_stable
 from .contract import DISPLAY_ONLY
 from .id_types import countries
 from .ids import CHECK_CHARS, OTHER_IDS, WEIGHTS, assign_other_ids, normalize_text
@@ -68,8 +67,8 @@ def _name_matches(merged: pd.DataFrame) -> pd.Series:
 def _people(pid: np.ndarray, token: np.ndarray) -> dict[str, np.ndarray]:
     """Entries (owner: person id, token) of the named rows in order of person id, one per person and name (a
     person's rows are made distinct where neighbours: a rare repeat left is dropped with the pairs it makes)."""
-    order, pid = argsort_stable(pid)
-    token = token[order]
+    order = np.argsort(pid)  # (not stable: the order within a person does not matter)
+    pid, token = pid[order], token[order]
     del order
     keep = np.r_[True, (pid[1:] != pid[:-1]) | (token[1:] != token[:-1])] if len(pid) else np.zeros(0, dtype=bool)
     return {"owner": pid[keep], "token": token[keep]}
