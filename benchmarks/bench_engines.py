@@ -1,21 +1,37 @@
 """Time `python -m analysis flag` against DuckDB SQL (one statement, and the same SQL in stages) and a Polars
-query of the same rules, on one file.
+query of the same rules, on one file; or `flag` with and without possible duplicates (--matching).
 
-    .venv/bin/python benchmarks/bench_engines.py [--rows 1000000 10000000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_engines.py [--rows 1000000 10000000] [--keep DIR] [--names]
     .venv/bin/python benchmarks/bench_engines.py --rows 100000000 --only flag --keep DIR
+    .venv/bin/python benchmarks/bench_engines.py --matching --rows 10000000 [--rounds 3] [--keep DIR]
 
-The file: generated applications (analysis.sample: same templates and planted faults as data/sample),
-written in chunks as one Parquet file with the columns application_id, id_number (raw text, with the
-generator's messy forms: legacy 15-digit, full-width, spaces, lower-case x, and planted bad IDs),
-province (the two-digit code; a planted unknown province keeps its text), applied_on and cancelled_on
+The file (bench_file.py): generated applications (analysis.sample: same templates and planted faults as
+data/sample, citizens only), written in chunks as one Parquet file with the columns application_id, id_number
+(raw text, with the generator's messy forms: legacy 15-digit, full-width, spaces, lower-case x, and planted bad
+IDs), province (the two-digit code; a planted unknown province keeps its text), applied_on and cancelled_on
 (Parquet DATE: a typed export, so the engines compare rules rather than date-text parsing; a planted
 date that is no date is null). No document columns, so document completeness is not checked.
+
+With --names (and for --matching) the file is engines-names-ROWS.parquet: a name column as well (the
+generator's names: 100 surnames and 60 given characters, so namesakes are common), and about one planted
+pair of each reason of docs/data-contract.md, "Possible duplicates", per 10,000 persons, listed in
+engines-names-ROWS.planted.csv: id_typo (an extra application of a person, same name, the number with one
+character changed or two adjacent ones swapped), changed_number (a new person of the same name whose number
+differs in region, birth date or sequence, a third each) and renewed_permit (two new persons: an older
+foreign_pr number and the 2023 one of the same country, province and birth date, a Latin name; no id_type
+column, the numbers say their type). DuckDB and Polars ignore the names; they check citizen numbers only, so
+the comparison leaves out the planted foreign_pr applications.
 
 Each engine runs in a fresh process, one after the other; seconds are wall time, peak MiB the process's
 maximum resident memory from the operating system (wait4). `dask` (not run by default) is a process tree:
 its peak is the largest sum of the tree's resident memory, sampled every 0.1 s. Then the outputs are
 compared as multisets of (application_id, flag, conflicts_with): mismatches are printed, not asserted.
 DuckDB and Polars are benchmark dependencies only (benchmarks/requirements.lock).
+
+--matching (bench_pairs.py) runs `flag` on the names file with possible duplicates and without them, in
+turn, --rounds times each: seconds, peak MiB, the possible_duplicates call's own seconds and how much it
+raised the process's peak; medians and their ratio against the target (at most 50% more time, no higher
+peak); then per reason the planted pairs found and the other pairs found.
 """
 
 from __future__ import annotations
