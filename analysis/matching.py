@@ -5,6 +5,8 @@ Three reasons, none of them a flag: `id_typo` (an invalid number one edit away f
 `renewed_permit` (an older foreign_pr number and a 2023 one of the same country, province and birth date), each
 between equal names. No self-join over the rows: typos are looked up as one-edit neighbours in the sorted keys,
 and the other two reasons pair persons only inside groups that share a name and the parts that must be equal.
+On ten million rows: persons are numbers (person_id, the body of an 18-character key), names are codes
+(analysis.names), groups are found by sorting, and only the persons in pairs have their applications read.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ def _name_matches(merged: pd.DataFrame) -> pd.Series:
 
 
 def _people(pid: np.ndarray, token: np.ndarray) -> dict[str, np.ndarray]:
-    """Entries (owner: person id, token) of the named rows in order of person id, one per person and name (a
-    person's rows are made distinct where neighbours: a rare repeat left is dropped with the pairs it makes)."""
+    """Entries (owner: person id, token) of the named rows in order of person id, one per person and name (but for
+    a person whose rows alternate between names: a repeated entry only repeats pairs or pairs the person with
+    itself, and both are dropped)."""
     order = np.argsort(pid)  # (not stable: the order within a person does not matter)
     pid, token = pid[order], token[order]
     del order
