@@ -226,7 +226,8 @@ def polars_flags_query(path: Path):
         .select(app.alias("app"), text.alias("t"), prov.alias("prov_text"), "applied_on", "cancelled_on")
         .with_columns(body.alias("body"))
         .with_columns((c("body") + check).alias("key"))
-        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=True).alias("birth"))
+        # strict=False: a birth date that is no date (19670230) is null, and the rules make it invalid_id
+        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias("birth"))
         .with_columns(
             pl.when(c("prov_text").is_in(codes)).then(c("prov_text")).alias("prov"),
             (
