@@ -28,12 +28,8 @@ def _pinyin(name: str) -> str:
 
 
 class NameCodes:
-    """Codes of the normalized names (-1: empty or missing, no name), one per row; pinyin only where it can count.
-
-    Two entries match when they share a token and are not both derived: a name in characters matches another only
-    through its pinyin (derived), and only a name in pinyin. So pypinyin runs once per distinct name in characters,
-    and only for those grouped with a name in pinyin, wherever pairs are formed.
-    """
+    """A code per row for its normalized name (-1: none), and the pinyin of a name in characters (derived) only
+    where it can count: it can only match a name in pinyin (two derived names never match)."""
 
     def __init__(self, names: pd.Series):
         codes, uniques = pd.factorize(names.astype("str"), use_na_sentinel=True)
