@@ -5,20 +5,22 @@ Three reasons, none of them a flag: `id_typo` (an invalid number one edit away f
 `renewed_permit` (an older foreign_pr number and a 2023 one of the same country, province and birth date), each
 between equal names. No self-join over the rows: typos are looked up as one-edit neighbours in the sorted keys,
 and the other two reasons pair persons only inside groups that share a name and the parts that must be equal.
+On ten million rows: persons are numbers (person_id, the body of an 18-character key), names are codes
+(analysis.names), groups are found by sorting, and only the persons in pairs have their applications read.
 """
 
 from __future__ import annotations
-
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
 from . import privacy
+from ._fast import arrow
+from ._fast.sets import isin_small, repeated, unique_sorted
 from .contract import DISPLAY_ONLY
 from .id_types import countries
-from .ids import normalize_text
+from .ids import CHECK_CHARS, OTHER_IDS, WEIGHTS, assign_other_ids, normalize_text
+from .names import NameCodes
 
 REASONS = ["id_typo", "changed_number", "renewed_permit"]
 COLUMNS = [
@@ -31,16 +33,22 @@ COLUMNS = [
     "overlapping",
     "detail",
 ]
-_DROP = re.compile(r"[\s·•・.]+")  # white space and the dots of transcribed names (after NFKC)
-_PINYIN = re.compile(r"[a-z]+")
 _KEY_CHARS = np.array(list(b"0123456789X"), dtype=np.uint8)
-_PARTS = {"region": (0, 6), "birth": (6, 14), "sequence": (14, 17)}
+# the two parts equal when the third differs, as one number of the 17-digit body (6 + 8 + 3 digits)
+_SAME = {
+    "region": lambda body: body % 10**11,
+    "birth": lambda body: body // 10**11 * 1000 + body % 1000,
+    "sequence": lambda body: body // 1000,
+}
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier: (group, token) to one number, rarely colliding
 _PART_DETAIL = {
     "region": "地区码不同 region differs (characters 1-6)",
     "birth": "出生日期不同 birth date differs (characters 7-14)",
     "sequence": "顺序码不同 sequence differs (characters 15-17)",
 }
-CHUNK = 20_000  # invalid numbers per step of the neighbour search (about 70 MB of candidates)
+_NO_PAIRS = pd.DataFrame({"owner_a": np.zeros(0, np.int64), "owner_b": np.zeros(0, np.int64), "detail": []})
+_APPS = ["application_id", "applied_on", "cancelled_on"]
+CHUNK = 5_000  # invalid numbers per step of the neighbour search (about 60 MB of candidates and their bodies)
 
 
 def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,46 +62,37 @@ def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def normalize_name(name: object) -> str:
-    """NFKC, white space and transcription dots removed, case-folded ('' for an empty name)."""
-    if not isinstance(name, str):
-        return ""
-    return _DROP.sub("", unicodedata.normalize("NFKC", name)).casefold()
-
-
-def _pinyin(name: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    return "".join(lazy_pinyin(name)).casefold()
-
-
-def _tokens(owner: pd.Series, names: pd.Series) -> pd.DataFrame:
-    """(owner, token, derived) for each owner's distinct non-empty name: the normalized name, and for a name in
-    characters also its pinyin (derived) when the file has a name in pinyin at all. Two entries match when they
-    share a token and are not both derived (two names in characters match only when identical)."""
-    codes, uniques = pd.factorize(names.astype("str"), use_na_sentinel=True)
-    normal = np.array([normalize_name(u) for u in uniques] + [""], dtype=object)
-    table = pd.DataFrame({"owner": owner.to_numpy(), "token": normal[codes]})
-    table = table[table["token"] != ""].drop_duplicates(ignore_index=True)
-    table["derived"] = False
-    ascii_names = table["token"].map(lambda t: bool(_PINYIN.fullmatch(t))).to_numpy(dtype=bool)
-    if not ascii_names.any():
-        return table
-    chars = table[~ascii_names]
-    spoken = chars["token"].map(_pinyin)
-    derived = chars.assign(token=spoken, derived=True)[spoken.map(lambda t: bool(_PINYIN.fullmatch(t))).to_numpy()]
-    return pd.concat([table, derived], ignore_index=True)
-
-
 def _name_matches(merged: pd.DataFrame) -> pd.Series:
     return ~(merged["derived_a"] & merged["derived_b"])
 
 
-def _applications(records: pd.DataFrame, owner: pd.Series) -> pd.DataFrame:
-    """owner, application_id, applied (days), cancelled (days, max for never) in application order."""
+def _people(pid: np.ndarray, token: np.ndarray) -> dict[str, np.ndarray]:
+    """Entries (owner: person id, token) of the named rows in order of person id, one per person and name (but for
+    a person whose rows alternate between names: a repeated entry only repeats pairs or pairs the person with
+    itself, and both are dropped)."""
+    order = np.argsort(pid)  # (not stable: the order within a person does not matter)
+    pid, token = pid[order], token[order]
+    del order
+    keep = np.r_[True, (pid[1:] != pid[:-1]) | (token[1:] != token[:-1])] if len(pid) else np.zeros(0, dtype=bool)
+    return {"owner": pid[keep], "token": token[keep]}
+
+
+def _person_ids(records: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
+    """Per row its person id (-1 where not usable): the body of an 18-character key, the other keys numbered over
+    these rows (the Dask engine's come from partitions of their own). One id per person key."""
+    pid = np.where(usable, records["person_id"].to_numpy(dtype=np.int64), -1)
+    other = np.flatnonzero(pid >= OTHER_IDS)
+    if len(other):
+        pid[other] = assign_other_ids(arrow.take(records["person_key"], other), pid[other])
+    return pid
+
+
+def _applications(records: pd.DataFrame, owner: pd.Series, pid: np.ndarray | None = None) -> pd.DataFrame:
+    """owner, application_id, applied (days), cancelled (days, max for never), pid, in application order."""
     apps = pd.DataFrame(
         {
             "owner": owner.to_numpy(),
+            "pid": np.full(len(owner), -1, dtype=np.int64) if pid is None else pid,
             "application_id": records["application_id"].astype("str").to_numpy(),
             "applied": records["applied_on"].to_numpy(dtype="datetime64[D]").astype(np.int64),
             "cancelled": records["cancelled_on"].to_numpy(dtype="datetime64[D]").astype(np.int64),
@@ -102,6 +101,12 @@ def _applications(records: pd.DataFrame, owner: pd.Series) -> pd.DataFrame:
     never = records["cancelled_on"].isna().to_numpy()
     apps.loc[never, "cancelled"] = np.iinfo(np.int64).max
     return apps.sort_values(["owner", "applied", "application_id"], kind="stable", ignore_index=True)
+
+
+def _applications_of(records: pd.DataFrame, pid: np.ndarray, at: np.ndarray) -> pd.DataFrame:
+    """The applications at these (usable) rows, their person key as owner, in application order."""
+    chosen = arrow.rows(records, at, [*_APPS, "person_key"])
+    return _applications(chosen, chosen["person_key"], pid[at])
 
 
 def _overlapping(pairs: pd.DataFrame, apps: pd.DataFrame) -> np.ndarray:
@@ -125,10 +130,10 @@ def _overlapping(pairs: pd.DataFrame, apps: pd.DataFrame) -> np.ndarray:
 
 
 def _neighbours(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One-edit neighbours of 18-byte numbers (M, 18): (candidates 'S18', source row, detail code).
+    """One-edit neighbours of 18-byte numbers (M, 18): (candidates (K, 18), source row, detail code).
     Detail code p < 18: character p+1 changed; 100 + p: characters p+1 and p+2 swapped."""
     cands, rows, codes = [], [], []
-    index = np.arange(len(numbers))
+    index = np.arange(len(numbers), dtype=np.int32)
     for p in range(18):
         for ch in _KEY_CHARS:
             keep = numbers[:, p] != ch
@@ -136,16 +141,28 @@ def _neighbours(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
             c[:, p] = ch
             cands.append(c)
             rows.append(index[keep])
-            codes.append(np.full(int(keep.sum()), p))
+            codes.append(np.full(int(keep.sum()), p, dtype=np.int16))
     for p in range(17):
         keep = numbers[:, p] != numbers[:, p + 1]
         c = numbers[keep].copy()
         c[:, [p, p + 1]] = c[:, [p + 1, p]]
         cands.append(c)
         rows.append(index[keep])
-        codes.append(np.full(int(keep.sum()), 100 + p))
-    flat = np.ascontiguousarray(np.concatenate(cands)).view("S18").ravel()
-    return flat, np.concatenate(rows), np.concatenate(codes)
+        codes.append(np.full(int(keep.sum()), 100 + p, dtype=np.int16))
+    return np.concatenate(cands), np.concatenate(rows), np.concatenate(codes)
+
+
+def _bodies(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """17-digit bodies of 18-byte numbers (int64) and which numbers are keys (digits and their check character)."""
+    body = np.zeros(len(numbers), dtype=np.int64)
+    total = np.zeros(len(numbers), dtype=np.int64)
+    digits = np.ones(len(numbers), dtype=bool)
+    for p in range(17):
+        d = numbers[:, p] - np.uint8(ord("0"))  # wraps below "0": not a digit either way
+        digits &= d < 10
+        body = body * 10 + d
+        total += d * WEIGHTS[p]
+    return body, digits & (CHECK_CHARS[total % 11] == numbers[:, 17])
 
 
 def _typo_detail(code: int) -> str:
@@ -162,58 +179,96 @@ def _typo_rows(records: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         return np.zeros(0, dtype=np.int64), pd.Series([], dtype="str")
     typo = (records["id_problem"].notna() & records["record_problem"].isna() & records["name"].notna()).to_numpy()
     at = np.flatnonzero(typo)
-    number = normalize_text(records["id_number"].iloc[at])
+    number = normalize_text(arrow.take(records["id_number"], at))
     ok = (number.str.len() == 18).fillna(False).to_numpy(dtype=bool)
     return at[ok], number[ok].reset_index(drop=True)
 
 
-def _id_typos(at: np.ndarray, number: pd.Series, tokens: pd.DataFrame) -> pd.DataFrame:
-    """Pairs (owner_a = person key, owner_b = 'row:<position>' of the invalid application, detail, number)."""
-    keys = np.array(sorted(k for k in tokens["owner"].unique() if len(k) == 18 and k.isascii()), dtype="S18")
-    if not len(at) or not len(keys):
-        return pd.DataFrame(columns=["owner_a", "owner_b", "detail", "number"])
+def _id_typos(number: pd.Series, typo_token: np.ndarray, people: dict, names: NameCodes) -> pd.DataFrame:
+    """Pairs (owner_a: the key's person id, i: the invalid number's index in `number`, code): every one-edit
+    neighbour of each number looked up among the sorted bodies of the 18-character keys, then the names compared."""
+    keys = people["owner"][: np.searchsorted(people["owner"], OTHER_IDS)]  # an 18-character key's id is its body
+    if not len(number) or not len(keys):
+        return _NO_PAIRS.drop(columns="detail").set_axis(["owner_a", "i"], axis=1).assign(code=0)
     # a non-ASCII character can only become a key character by a change at its place: any placeholder will do
     text = number.str.replace(r"[^\x00-\x7f]", "?", regex=True).to_numpy(dtype=object)
     matrix = text.astype("S18").view(np.uint8).reshape(-1, 18)
     found = []
     for start in range(0, len(matrix), CHUNK):
-        flat, rows, codes = _neighbours(matrix[start : start + CHUNK])
-        pos = np.searchsorted(keys, flat).clip(max=len(keys) - 1)
-        hit = keys[pos] == flat
-        found.append(pd.DataFrame({"i": rows[hit] + start, "key": keys[pos[hit]].astype(str), "code": codes[hit]}))
-    hits = pd.concat(found, ignore_index=True).drop_duplicates(["i", "key"])
-    i = hits["i"].to_numpy(dtype=np.int64)
-    hits["owner_a"] = hits["key"].astype("str")
-    hits["owner_b"] = pd.Series(at[i]).map("row:{}".format).to_numpy()
-    hits["number"] = number.to_numpy(dtype=object)[i]
-    side = tokens.rename(columns={"owner": "owner_b", "derived": "derived_b"})
-    merged = hits.merge(side, on="owner_b")
-    side = tokens.rename(columns={"owner": "owner_a", "derived": "derived_a"})
-    merged = merged.merge(side, on=["owner_a", "token"])
-    merged = merged[_name_matches(merged)].drop_duplicates(["owner_a", "owner_b"])
-    return merged.assign(detail=merged["code"].map(_typo_detail))[["owner_a", "owner_b", "detail", "number"]]
+        cands, rows, codes = _neighbours(matrix[start : start + CHUNK])
+        body, valid = _bodies(cands)
+        del cands
+        at = np.flatnonzero(valid)  # about one in eleven has its check character: only those are looked up,
+        at = at[np.argsort(body[at])]  # in order (a binary search of sorted values stays in the cache)
+        pos = np.searchsorted(keys, body[at]).clip(max=len(keys) - 1)
+        hit = at[keys[pos] == body[at]]
+        found.append(pd.DataFrame({"i": rows[hit] + start, "owner_a": body[hit], "code": codes[hit]}))
+    hits = pd.concat(found, ignore_index=True).drop_duplicates(["i", "owner_a"])
+    # names: the rows' (owner -1 - i) and the keys' entries, pinyin among them only
+    mine = isin_small(people["owner"], unique_sorted(hits["owner_a"].to_numpy()))
+    rows = hits["i"].unique()
+    rows = rows[typo_token[rows] >= 0]
+    owner = np.concatenate([people["owner"][mine], -1 - rows])
+    token = np.concatenate([people["token"][mine], typo_token[rows]])
+    side = pd.DataFrame(names.entries(owner, token, np.zeros(len(owner), dtype=np.int64))).drop(columns="group")
+    row_side = side[side["owner"] < 0].assign(i=lambda f: -1 - f["owner"]).drop(columns="owner")
+    merged = hits.merge(row_side.rename(columns={"derived": "derived_b"}), on="i")
+    key_side = side[side["owner"] >= 0].rename(columns={"owner": "owner_a", "derived": "derived_a"})
+    merged = merged.merge(key_side, on=["owner_a", "token"])
+    return merged[_name_matches(merged)].drop_duplicates(["owner_a", "i"])[["owner_a", "i", "code"]]
 
 
-def _changed_numbers(tokens: pd.DataFrame) -> pd.DataFrame:
-    people = tokens[(tokens["owner"].str.len() == 18).to_numpy(dtype=bool)].copy()
-    for part, (lo, hi) in _PARTS.items():
-        people[part] = people["owner"].str.slice(lo, hi)
+def _changed_numbers(people: dict, names: NameCodes) -> pd.DataFrame:
+    """Pairs (owner_a, owner_b, detail) of 18-character keys, a's the smaller: grouped by name and two parts."""
+    n = np.searchsorted(people["owner"], OTHER_IDS)
+    owner, token = people["owner"][:n], people["token"][:n]  # an 18-character key's id is its body
     found = []
-    for differing in _PARTS:
-        same = ["token", *[p for p in _PARTS if p != differing]]
-        group = people[people.duplicated(same, keep=False)]
-        pairs = group.merge(group, on=same, suffixes=("_a", "_b"))
+    for part, same in _SAME.items():
+        group = same(owner)
+        extra = names.extra(owner, token, group)
+        # one number per (group, token), rarely the same for two: its repeats rule out nearly every entry, and the
+        # merge below compares group and token exactly
+        mixed = np.concatenate([group, extra["group"]]).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            np.multiply(mixed, _MIX, out=mixed)
+        np.add(mixed[:n], token, out=mixed[:n], dtype=np.uint64, casting="unsafe")  # (not via float64)
+        np.add(mixed[n:], extra["token"], out=mixed[n:], dtype=np.uint64, casting="unsafe")
+        at = np.flatnonzero(isin_small(mixed, repeated(mixed)))
+        del mixed
+        base, more = at[at < n], at[at >= n] - n
+        entries = pd.DataFrame(
+            {
+                "owner": np.concatenate([owner[base], extra["owner"][more]]),
+                "token": np.concatenate([token[base], extra["token"][more]]),
+                "group": np.concatenate([group[base], extra["group"][more]]),
+                "derived": np.arange(len(at)) >= len(base),
+            }
+        )
+        del group, extra
+        pairs = entries.merge(entries, on=["token", "group"], suffixes=("_a", "_b"))
         pairs = pairs[(pairs["owner_a"] < pairs["owner_b"]) & _name_matches(pairs)]
-        found.append(pairs[["owner_a", "owner_b"]].drop_duplicates().assign(detail=_PART_DETAIL[differing]))
+        found.append(pairs[["owner_a", "owner_b"]].drop_duplicates().assign(detail=_PART_DETAIL[part]))
     return pd.concat(found, ignore_index=True)
 
 
-def _renewed_permits(tokens: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
-    owner = tokens["owner"]
-    old = tokens[owner.str.fullmatch(r"foreign_pr:[A-Z]{3}\d{12}")].copy()
-    new = tokens[owner.str.fullmatch(r"9\d{16}[0-9X]")].copy()
+def _renewed_permits(records: pd.DataFrame, pid: np.ndarray, people: dict, names: NameCodes) -> pd.DataFrame:
+    """Pairs (owner_a: the 2023 form, owner_b: the older form, detail): grouped by nationality, province, birth date
+    and name; the few persons holding either form, with their keys as text."""
+    owners = unique_sorted(people["owner"][np.searchsorted(people["owner"], 9 * 10**16) :])  # 2023 form, not 18 long
+    if not (owners < OTHER_IDS).any() or not (owners >= OTHER_IDS).any():
+        return _NO_PAIRS
+    apps = _applications_of(records, pid, np.flatnonzero(pid >= 9 * 10**16))
+    text = apps.drop_duplicates("pid").set_index("pid")["owner"].reindex(owners)
+    older = text.str.fullmatch(r"foreign_pr:[A-Z]{3}\d{12}").to_numpy(dtype=bool)
+    chosen = owners[(owners < OTHER_IDS) | older]
+    mine = isin_small(people["owner"], chosen)
+    e = names.entries(people["owner"][mine], people["token"][mine], np.zeros(int(mine.sum()), dtype=np.int64))
+    tokens = pd.DataFrame({"code": e["owner"], "token": e["token"], "derived": e["derived"]})
+    tokens["owner"] = text.reindex(e["owner"]).to_numpy()
+    old = tokens[tokens["code"] >= OTHER_IDS].copy()
+    new = tokens[tokens["code"] < OTHER_IDS].copy()
     if not len(old) or not len(new):
-        return pd.DataFrame(columns=["owner_a", "owner_b", "detail"])
+        return _NO_PAIRS
     number = old["owner"].str.slice(11)
     old["nation"], old["province"], old["yymmdd"] = number.str.slice(0, 3), number.str.slice(3, 5), number.str[7:13]
     new["nation"] = new["owner"].str.slice(3, 6).map(countries()["numeric_to_alpha_3"])
@@ -236,30 +291,49 @@ def _renewed_permits(tokens: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
     )
     pairs = pairs[fits & ~np.isnat(birth)]
     detail = "旧版外国人永久居留证换为2023版 older permanent-residence form and the 2023 form: " + pairs["nation"]
-    return pairs[["owner_a", "owner_b"]].assign(detail=detail + ", province " + pairs["province"])
+    out = pairs[["code_a", "code_b"]].set_axis(["owner_a", "owner_b"], axis=1)
+    return out.assign(detail=(detail + ", province " + pairs["province"]).to_numpy())
 
 
 def possible_duplicates(records: pd.DataFrame) -> pd.DataFrame:
     """The pairs of docs/data-contract.md ("Possible duplicates"), keys unmasked, in the order reason, a, b."""
     if "name" not in records.columns or not records["name"].notna().any():
         return pd.DataFrame({c: pd.Series(dtype="str") for c in COLUMNS})
-    usable = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
-    named = usable[records["name"].iloc[usable].notna().to_numpy()]
+    usable = (records["record_problem"].isna() & records["id_problem"].isna()).to_numpy()
+    pid = _person_ids(records, usable)
+    names = NameCodes(records["name"])
     at, number = _typo_rows(records)
-    owners = pd.concat([records["person_key"].iloc[named], pd.Series(at).map("row:{}".format)], ignore_index=True)
-    names = pd.concat([records["name"].iloc[named], records["name"].iloc[at]], ignore_index=True)
-    tokens = _tokens(owners, names)  # persons and invalid rows together: pinyin when any of them is in pinyin
-    typos = _id_typos(at, number, tokens)
-    tokens = tokens[~tokens["owner"].str.startswith("row:").to_numpy(dtype=bool)]
-    apps = _applications(records.iloc[usable], records["person_key"].iloc[usable])
-    parts = [typos.assign(reason="id_typo"), _changed_numbers(tokens).assign(reason="changed_number")]
-    parts.append(_renewed_permits(tokens, apps).assign(reason="renewed_permit"))
+    named = np.flatnonzero(usable & (names.code >= 0))
+    people = _people(pid[named], names.code[named])
+    del named
+    typos = _id_typos(number, names.code[at], people, names)
+    parts = [
+        typos.assign(owner_b=-1, reason="id_typo", detail=typos["code"].map(_typo_detail)),
+        _changed_numbers(people, names).assign(reason="changed_number"),
+        _renewed_permits(records, pid, people, names).assign(reason="renewed_permit"),
+    ]
+    del people
     pairs = pd.concat(parts, ignore_index=True)
-    if len(typos):
-        at = typos["owner_b"].str.slice(4).astype(int).to_numpy()
-        apps = pd.concat([apps, _applications(records.iloc[at], typos["owner_b"].reset_index(drop=True))])
-    pairs["key_b"] = pairs["number"].where(pairs["reason"] == "id_typo", pairs["owner_b"])
-    ids = apps.groupby("owner", sort=False)["application_id"].agg(" ".join)
+    owner_a, owner_b = pairs["owner_a"].to_numpy(dtype=np.int64), pairs["owner_b"].to_numpy(dtype=np.int64)
+    wanted = unique_sorted(np.concatenate([owner_a, owner_b[owner_b >= 0]]))
+    apps = _applications_of(records, pid, np.flatnonzero(isin_small(pid, wanted)))
+    del pid
+    text = apps.drop_duplicates("pid").set_index("pid")["owner"]
+    pairs["owner_a"] = text.reindex(owner_a).to_numpy(dtype=object)
+    owner_b = text.reindex(owner_b).to_numpy(dtype=object)
+    key_b = owner_b.copy()
+    if len(typos):  # side b of a typo: the invalid row (its owner "row:<position>") and its number
+        i = pairs["i"].to_numpy()[: len(typos)].astype(np.int64)
+        owner_b[: len(typos)] = [f"row:{r}" for r in at[i].tolist()]
+        key_b[: len(typos)] = number.to_numpy(dtype=object)[i]
+        typo_apps = _applications(arrow.rows(records, at[i], _APPS), pd.Series(owner_b[: len(typos)]))
+        apps = pd.concat([apps, typo_apps])
+    pairs["owner_b"], pairs["key_b"] = owner_b, key_b
+    apps = apps.drop(columns="pid")
+    ids: dict[str, list[str]] = {}  # each side's applications in application order (a groupby join is slower)
+    for owner, application in zip(apps["owner"].tolist(), apps["application_id"].tolist(), strict=True):
+        ids.setdefault(owner, []).append(application)
+    ids = {owner: " ".join(v) for owner, v in ids.items()}
     pairs["application_ids_a"] = pairs["owner_a"].map(ids)
     pairs["application_ids_b"] = pairs["owner_b"].map(ids)
     pairs["rank"] = pairs["reason"].map(REASONS.index)

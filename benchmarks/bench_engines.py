@@ -1,21 +1,37 @@
 """Time `python -m analysis flag` against DuckDB SQL (one statement, and the same SQL in stages) and a Polars
-query of the same rules, on one file.
+query of the same rules, on one file; or `flag` with and without possible duplicates (--matching).
 
-    .venv/bin/python benchmarks/bench_engines.py [--rows 1000000 10000000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_engines.py [--rows 1000000 10000000] [--keep DIR] [--names]
     .venv/bin/python benchmarks/bench_engines.py --rows 100000000 --only flag --keep DIR
+    .venv/bin/python benchmarks/bench_engines.py --matching --rows 10000000 [--rounds 3] [--keep DIR]
 
-The file: generated applications (analysis.sample: same templates and planted faults as data/sample),
-written in chunks as one Parquet file with the columns application_id, id_number (raw text, with the
-generator's messy forms: legacy 15-digit, full-width, spaces, lower-case x, and planted bad IDs),
-province (the two-digit code; a planted unknown province keeps its text), applied_on and cancelled_on
+The file (bench_file.py): generated applications (analysis.sample: same templates and planted faults as
+data/sample, citizens only), written in chunks as one Parquet file with the columns application_id, id_number
+(raw text, with the generator's messy forms: legacy 15-digit, full-width, spaces, lower-case x, and planted bad
+IDs), province (the two-digit code; a planted unknown province keeps its text), applied_on and cancelled_on
 (Parquet DATE: a typed export, so the engines compare rules rather than date-text parsing; a planted
 date that is no date is null). No document columns, so document completeness is not checked.
+
+With --names (and for --matching) the file is engines-names-ROWS.parquet: a name column as well (the
+generator's names: 100 surnames and 60 given characters, so namesakes are common), and about one planted
+pair of each reason of docs/data-contract.md, "Possible duplicates", per 10,000 persons, listed in
+engines-names-ROWS.planted.csv: id_typo (an extra application of a person, same name, the number with one
+character changed or two adjacent ones swapped), changed_number (a new person of the same name whose number
+differs in region, birth date or sequence, a third each) and renewed_permit (two new persons: an older
+foreign_pr number and the 2023 one of the same country, province and birth date, a Latin name; no id_type
+column, the numbers say their type). DuckDB and Polars ignore the names; they check citizen numbers only, so
+the comparison leaves out the planted foreign_pr applications.
 
 Each engine runs in a fresh process, one after the other; seconds are wall time, peak MiB the process's
 maximum resident memory from the operating system (wait4). `dask` (not run by default) is a process tree:
 its peak is the largest sum of the tree's resident memory, sampled every 0.1 s. Then the outputs are
 compared as multisets of (application_id, flag, conflicts_with): mismatches are printed, not asserted.
 DuckDB and Polars are benchmark dependencies only (benchmarks/requirements.lock).
+
+--matching (bench_pairs.py) runs `flag` on the names file with possible duplicates and without them, in
+turn, --rounds times each: seconds, peak MiB, the possible_duplicates call's own seconds and how much it
+raised the process's peak; medians and their ratio against the target (at most 50% more time, no higher
+peak); then per reason the planted pairs found and the other pairs found.
 """
 
 from __future__ import annotations
@@ -36,20 +52,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
+import bench_pairs
+from bench_file import CHECK_CHARS, WEIGHTS, count_rows, planted_path, write_applications
 from bench_flag import timed_run
 
 ENGINES = ["flag", "duckdb", "duckdb-staged", "polars", "dask"]
 DEFAULT_ENGINES = ["flag", "duckdb", "duckdb-staged", "polars"]
-CHUNK_ROWS = 2_000_000  # rows generated at a time (memory stays bounded at 100M rows)
-ROW_GROUP = 1 << 20
-ROWS_PER_PERSON = 1.109  # the generator's applications per person
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # ISO 7064 MOD 11-2, GB 11643
-CHECK_CHARS = "10X98765432"
 WIDE = "０１２３４５６７８９Ｘｘ"
 NARROW = "0123456789Xx"
-
-
-# ---------------------------------------------------------------- the file
 
 
 def _province_codes() -> tuple[list[str], list[str]]:
@@ -57,62 +67,6 @@ def _province_codes() -> tuple[list[str], list[str]]:
     from analysis import provinces
 
     return sorted(provinces.PROVINCES["code"]), sorted(provinces.ID_PREFIXES)
-
-
-def _chunk(index: int, rows: int, seed: int):
-    """One chunk of generated applications as an Arrow table with the benchmark's five columns."""
-    import pyarrow as pa
-
-    from analysis import provinces, sample
-    from analysis.values import parse_dates
-
-    frame, _ = sample.generate(persons=max(1, round(rows / ROWS_PER_PERSON)), seed=seed + index)
-    if index:  # the hand-made corner cases once, not once per chunk
-        frame = frame[~frame["application_id"].str.fullmatch(r"SQ9000000\d\d")]
-    frame = frame.head(rows)
-    # Chunks are independent draws: a prefix per chunk keeps application ids apart.
-    app = "SQ" + f"{index:04d}" + frame["application_id"].str.slice(2)
-    code = provinces.province_codes(frame["province"])
-    applied, _ = parse_dates(frame["applied_on"])
-    cancelled, _ = parse_dates(frame["cancelled_on"])
-    return pa.table(
-        {
-            "application_id": pa.array(app.to_numpy(dtype=object), pa.string()),
-            "id_number": pa.array(frame["id_number"].to_numpy(dtype=object), pa.string()),
-            "province": pa.array(code.fillna(frame["province"]).to_numpy(dtype=object), pa.string()),
-            "applied_on": pa.array(applied.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
-            "cancelled_on": pa.array(cancelled.to_numpy(), pa.timestamp("s")).cast(pa.date32()),
-        }
-    )
-
-
-def write_applications(rows: int, path: Path, seed: int = 1) -> float:
-    """Write exactly `rows` generated applications to a Parquet file, chunk by chunk; return seconds."""
-    import pyarrow.parquet as pq
-
-    start = time.perf_counter()
-    tmp = path.with_suffix(".partial")
-    written, index = 0, 0
-    writer = None
-    try:
-        while written < rows:
-            table = _chunk(index, min(CHUNK_ROWS, rows - written), seed)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table, row_group_size=ROW_GROUP)
-            written += table.num_rows
-            index += 1
-    finally:
-        if writer is not None:
-            writer.close()
-    tmp.replace(path)
-    return time.perf_counter() - start
-
-
-def count_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_rows
 
 
 # ---------------------------------------------------------------- DuckDB
@@ -272,7 +226,8 @@ def polars_flags_query(path: Path):
         .select(app.alias("app"), text.alias("t"), prov.alias("prov_text"), "applied_on", "cancelled_on")
         .with_columns(body.alias("body"))
         .with_columns((c("body") + check).alias("key"))
-        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=True).alias("birth"))
+        # strict=False: a birth date that is no date (19670230) is null, and the rules make it invalid_id
+        .with_columns(c("key").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias("birth"))
         .with_columns(
             pl.when(c("prov_text").is_in(codes)).then(c("prov_text")).alias("prov"),
             (
@@ -434,20 +389,32 @@ def _child(engine: str, path: Path, out_dir: Path) -> int:
     return 0
 
 
-def _prepare(rows: int, path: Path) -> int:
+def _prepare(rows: int, path: Path, names: bool) -> int:
     """Write the file unless it exists with `rows` rows (run in a child process, see main)."""
-    if not path.exists() or count_rows(path) != rows:
-        write_applications(rows, path)
+    if not path.exists() or count_rows(path) != rows or (names and not planted_path(path).exists()):
+        write_applications(rows, path, names=names)
     return 0
 
 
-def _compare(outs: list[Path]) -> int:
+def _compare(outs: list[Path], planted: Path | None) -> int:
     """Print the mismatches of every output against the first (run in a child process, see main)."""
-    ref = flag_multiset(outs[0])
+    import pandas as pd
+
+    left_out = set()
+    if planted:  # `flag` reads a foreign_pr number by its form; the SQL and Polars rules check citizen numbers only
+        permits = pd.read_csv(planted, dtype=str).query("reason == 'renewed_permit'")
+        left_out = set(permits["application_id_a"]) | set(permits["application_id_b"])
+        print(f"  leaving out the {len(left_out):,} planted foreign_pr applications (invalid_id to DuckDB and Polars)")
+
+    def flags(out: Path):
+        found = flag_multiset(out)
+        return found[~found.index.get_level_values("application_id").isin(left_out)]
+
+    ref = flags(outs[0])
     engine = lambda out: out.name[len("out-") :].rsplit("-", 1)[0]  # noqa: E731  (out-ENGINE-ROWS)
     for out in outs[1:]:
         print(
-            f"  {engine(out)} vs {engine(outs[0])}: {mismatches(ref, flag_multiset(out))} mismatched "
+            f"  {engine(out)} vs {engine(outs[0])}: {mismatches(ref, flags(out))} mismatched "
             f"(application_id, flag, conflicts_with) of {int(ref.sum()):,} flags",
             flush=True,
         )
@@ -464,24 +431,38 @@ def main() -> int:
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=DEFAULT_ENGINES)
     parser.add_argument("--only", choices=ENGINES, help="run this one engine (e.g. --only flag for the 100M run)")
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated files and outputs in")
+    parser.add_argument("--names", action="store_true", help="the file with names and planted possible duplicates")
+    parser.add_argument(
+        "--matching", action="store_true", help="flag with and without possible duplicates on the file with names"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="--matching: runs of each (default 3)")
     parser.add_argument("--run-engine", nargs=3, metavar=("ENGINE", "FILE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--run-flag", nargs=3, metavar=("MODE", "FILE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--prepare", nargs=2, metavar=("ROWS", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--compare", nargs="+", type=Path, metavar="OUT", help=argparse.SUPPRESS)
+    parser.add_argument("--planted", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--pairs", nargs=2, type=Path, metavar=("OUT", "PLANTED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_engine:
         engine, file, out = args.run_engine
         return _child(engine, Path(file), Path(out))
+    if args.run_flag:
+        return bench_pairs.flag_child(args.run_flag[0], Path(args.run_flag[1]), Path(args.run_flag[2]))
     if args.prepare:
-        return _prepare(int(args.prepare[0]), Path(args.prepare[1]))
+        return _prepare(int(args.prepare[0]), Path(args.prepare[1]), args.names)
     if args.compare:
-        return _compare(args.compare)
+        return _compare(args.compare, args.planted)
+    if args.pairs:
+        return bench_pairs.found_vs_planted(*args.pairs)
 
     # This process stays small (no pandas, no Arrow): a child's peak from wait4 includes the
     # high-water mark of the process that started it, so generating or comparing here would
     # inflate every figure. Generating and comparing run in child processes of their own.
     engines = [args.only] if args.only else args.engines
+    names = args.names or args.matching
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-engines-"))
     folder.mkdir(parents=True, exist_ok=True)
+    outs = folder / "names" if names else folder  # outputs of the two files apart
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
@@ -490,18 +471,23 @@ def main() -> int:
     print(f"files and outputs in {folder}")
     print(f"{'engine':<13} {'rows':>13} {'seconds':>9} {'peak MiB':>10}", flush=True)
     for rows in args.rows:
-        path = folder / f"engines-{rows}.parquet"
+        path = folder / f"engines-{'names-' if names else ''}{rows}.parquet"
         existed = path.exists()
-        seconds, peak, code = timed_run(_self("--prepare", str(rows), str(path)))
+        prepare = _self("--prepare", str(rows), str(path), *(["--names"] if names else []))
+        seconds, peak, code = timed_run(prepare)
         if code != 0:
-            command = " ".join(_self("--prepare", str(rows), str(path)))
-            print(f"{'(file)':<13} {rows:>13,} failed (exit code {code}); to see why, run: {command}")
+            print(f"{'(file)':<13} {rows:>13,} failed (exit code {code}); to see why, run: {' '.join(prepare)}")
             return 1
         if not existed or seconds > 5:  # written (or rewritten: wrong size)
             print(f"{'(write)':<13} {rows:>13,} {seconds:>9.1f} {peak:>10,.0f}", flush=True)
+        if args.matching:
+            print(f"flag with and without possible duplicates, {rows:,} rows:", flush=True)
+            if bench_pairs.run(path, planted_path(path), outs, args.rounds, _self, rows):
+                return 1
+            continue
         done = []
         for engine in engines:
-            out = folder / f"out-{engine}-{rows}"
+            out = outs / f"out-{engine}-{rows}"
             seconds, peak, code = run_engine(engine, path, out)
             if code != 0:
                 error = out / "error.txt"
@@ -511,7 +497,8 @@ def main() -> int:
             print(f"{engine:<13} {rows:>13,} {seconds:>9.1f} {peak:>10,.0f}", flush=True)
             done.append(out)
         if len(done) > 1:
-            subprocess.run(_self("--compare", *map(str, done)), check=False)
+            planted = ["--planted", str(planted_path(path))] if names else []
+            subprocess.run(_self("--compare", *map(str, done), *planted), check=False)
     return 0
 
 

@@ -11,6 +11,7 @@ from analysis import ids
 from analysis._fast import arrow, digits, text
 from analysis._fast.csv import write_csv
 from analysis._fast.hashing import duplicated_mask
+from analysis._fast.sets import isin_small, repeated, unique_sorted
 from analysis._fast.sorting import argsort_stable
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
@@ -119,6 +120,28 @@ def test_argsort_stable_is_numpys_stable_argsort(top):
     order, ordered = argsort_stable(key)
     np.testing.assert_array_equal(order, np.argsort(key, kind="stable"))
     np.testing.assert_array_equal(ordered, key[order])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=40),
+    st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=10),
+)
+def test_sorted_set_helpers_are_numpys_unique_and_isin(values, other):
+    """The sorts behind matching's groups: the same sets as numpy's unique and isin, whatever the int64 values."""
+    values, other = np.array(values, dtype=np.int64), np.array(other, dtype=np.int64)
+    np.testing.assert_array_equal(unique_sorted(values), np.unique(values))
+    np.testing.assert_array_equal(repeated(values), np.unique(values[pd.Series(values).duplicated().to_numpy()]))
+    both = np.concatenate([values, other])
+    assert isin_small(both, np.unique(other)).tolist() == np.isin(both, other).tolist()
+
+
+def test_isin_small_on_many_values_with_colliding_slots():
+    """Many values, a few thousand members: the bitmap only rules values out, the binary search decides."""
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 10**17, size=200_000, dtype=np.int64).astype(np.uint64)
+    chosen = np.unique(values[::97])
+    np.testing.assert_array_equal(isin_small(values, chosen), np.isin(values, chosen))
 
 
 @settings(max_examples=150, deadline=None)

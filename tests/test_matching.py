@@ -6,7 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.matching import COLUMNS, REASONS, counts, for_csv, normalize_name, possible_duplicates
+from analysis.matching import COLUMNS, REASONS, counts, for_csv, possible_duplicates
+from analysis.names import normalize_name
 from analysis.normalize import mark_shared_ids, normalize
 
 from .helpers import app, check_character, id_number, make_rows, run_cli, write

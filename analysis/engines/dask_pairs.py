@@ -17,7 +17,7 @@ def plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(fix) if fix else frame
 
 
-MATCHING = ["row", "application_id", "person_key", "name", "id_number", "id_problem", "record_problem"]
+MATCHING = ["row", "application_id", "person_key", "person_id", "name", "id_number", "id_problem", "record_problem"]
 MATCHING += ["applied_on", "cancelled_on"]
 
 
