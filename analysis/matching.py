@@ -326,7 +326,8 @@ def possible_duplicates(records: pd.DataFrame) -> pd.DataFrame:
         i = pairs["i"].to_numpy()[: len(typos)].astype(np.int64)
         owner_b[: len(typos)] = [f"row:{r}" for r in at[i].tolist()]
         key_b[: len(typos)] = number.to_numpy(dtype=object)[i]
-        typo_apps = _applications(arrow.rows(records, at[i], _APPS), pd.Series(owner_b[: len(typos)]))
+        rows = np.unique(at[i])  # an invalid row one edit from several keys is one application, listed once
+        typo_apps = _applications(arrow.rows(records, rows, _APPS), pd.Series([f"row:{r}" for r in rows.tolist()]))
         apps = pd.concat([apps, typo_apps])
     pairs["owner_b"], pairs["key_b"] = owner_b, key_b
     apps = apps.drop(columns="pid")

@@ -208,3 +208,20 @@ def test_flag_writes_possible_duplicates_from_a_gb18030_csv_with_chinese_headers
 
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["possible_duplicates"] == {"id_typo": 1, "changed_number": 1, "renewed_permit": 0}
+
+
+def test_an_invalid_number_one_edit_from_two_keys_lists_its_application_once_in_each_pair():
+    """Two persons of the same name whose keys are each one edit from one invalid number: two pairs, each with
+    side b the one invalid application, listed once."""
+    body = A[:17]
+    other = id_number("110105", "19800101", "124")  # differs from A in character 17 and the check character
+    invalid = body[:16] + other[16] + A[17]  # character 17 from `other`, check character from A: neither fits
+    assert invalid not in (A, other)
+    rows = [
+        app("1", A, "11", "2020-01-01", name="张伟"),
+        app("2", other, "11", "2020-02-01", name="张伟"),
+        app("3", invalid, "11", "2021-01-01", name="张伟"),
+    ]
+    typos = pairs_of(rows).query("reason == 'id_typo'")
+    assert sorted(typos["person_key_a"]) == sorted([A, other])
+    assert typos["application_ids_b"].tolist() == ["3", "3"]
