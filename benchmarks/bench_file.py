@@ -33,10 +33,8 @@ def check_char(body: str) -> str:
 
 @contextlib.contextmanager
 def _citizens_only():
-    """sample.generate without its card holders who are not mainland citizens (but the few it always makes).
-
-    Their permit numbers collide as person keys at a chunk's size (the generator then raises), and the DuckDB and
-    Polars rules check citizen numbers only (the file has no id_type column)."""
+    """sample.generate without its card holders who are not mainland citizens (but the few it always makes): the
+    DuckDB and Polars rules check citizen numbers only (the file has no id_type column)."""
     module = importlib.import_module("analysis.sample.generate")  # the module: analysis.sample.generate is the function
     share = module.SHARE
     module.SHARE = 0

@@ -150,7 +150,13 @@ def other_holders(
     m = len(people)
     home = pick(rng, MIGRANT_DESTINATIONS, m)
     ids = numbers(rng, people, home)
-    if ids["key"].dropna().duplicated().any():
+    for _ in range(20):  # at a million rows some drawn numbers meet: draw those persons' numbers again
+        clash = (ids["key"].notna() & ids["key"].duplicated(keep="first")).to_numpy()
+        if not clash.any():
+            break
+        again = numbers(rng, people[clash].reset_index(drop=True), home[clash])
+        ids.loc[clash, list(again.columns)] = again.to_numpy()
+    else:
         raise RuntimeError("two synthetic card holders share a person key")
     latin = np.array(LATIN, dtype=object)[rng.integers(0, len(LATIN), size=m)]
     person_name = np.where(people["kind"].isin(["hmt_permit", "travel_permit"]), names(rng, m), latin)
