@@ -90,10 +90,6 @@ def postgres_server():
 @pytest.fixture
 def postgres_url(postgres_server, request):
     """A fresh, empty database on the test server: the URL of a register a team would share."""
-    import psycopg
+    from .registers import new_database
 
-    name = "reg_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-    return f"{postgres_server}/{name}"
+    return new_database(postgres_server, request.node.name)

@@ -122,3 +122,14 @@ def two_runs_at_once(months: list[Path], tmp_path: Path, db: str) -> None:
     assert recorded["run_id"].tolist() == [1, 2]
     assert sorted(recorded["file_name"]) == ["2026-01.csv", "2026-02.csv"]
     assert set(states(db, 1).values()) == {"new"}
+
+
+def new_database(server: str, name: str) -> str:
+    """A fresh, empty database on the test PostgreSQL server: its URL."""
+    import psycopg
+
+    name = "reg_" + "".join(c if c.isalnum() else "_" for c in name.lower())[:50]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"

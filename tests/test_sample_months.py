@@ -20,6 +20,7 @@ from analysis.sample import SEED, generate_months, write_months
 from analysis.sample.months import EXPECTED_REGISTER, EXPORTS, FILES
 
 from .helpers import as_set, run_cli
+from .registers import new_database
 
 KEY = ["anchor_application_id", "flag"]
 
@@ -38,15 +39,19 @@ def months():
     return generate_months(SEED)
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> list[tuple[pd.DataFrame, pd.DataFrame, dict]]:
-    """The committed months flagged in order into one new register, with the case workbook: per run flags.csv, the
-    workbook's register sheet (column names) and summary.json."""
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def runs(request, tmp_path_factory) -> list[tuple[pd.DataFrame, pd.DataFrame, dict]]:
+    """The committed months flagged in order into one new register (a DuckDB file, or a database on the test
+    PostgreSQL server), with the case workbook: per run flags.csv, the workbook's register sheet (column names)
+    and summary.json."""
     folder = tmp_path_factory.mktemp("months")
     db = folder / "register.duckdb"
     found = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(KEY_ENV, raising=False)  # the register makes a key file of its own
+        patch.delenv(KEY_ENV, raising=False)  # the DuckDB register makes a key file of its own
+        if request.param == "postgresql":
+            db = new_database(request.getfixturevalue("postgres_server"), "sample_months")
+            patch.setenv(KEY_ENV, "the sample months' key")
         for run, name in enumerate(FILES, start=1):
             out = folder / f"run{run}"
             month = config.SAMPLE_MONTHS_DIR / name
