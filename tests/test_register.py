@@ -304,3 +304,13 @@ def test_make_clean_never_removes_a_register_kept_in_the_output_folder(months, t
     assert code == 0
     assert (out / "register.duckdb").is_file() and key_file(out / "register.duckdb").is_file()
     assert not (out / "flags.csv").exists()
+
+
+def test_a_url_s_password_is_never_shown_nor_handed_to_a_notebook():
+    from analysis.register.store import shown, without_password
+
+    url = "postgresql://analyst:s3cr@t@db.example:5432/cases"
+    assert shown(url) == "postgresql://analyst:***@db.example:5432/cases"
+    assert without_password(url) == ("postgresql://analyst@db.example:5432/cases", "s3cr@t")
+    assert without_password("postgresql://analyst@db.example/cases") == ("postgresql://analyst@db.example/cases", None)
+    assert without_password("registers/cases.duckdb") == ("registers/cases.duckdb", None)

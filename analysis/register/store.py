@@ -47,13 +47,13 @@ def is_postgres(db: str | Path) -> bool:
 
 def shown(db: str | Path) -> str:
     """The register's name for messages: a URL without its password."""
-    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", str(db))
+    return re.sub(r"(//[^:/@]+):.*@(?=[^@]*$)", r"\1:***@", str(db))  # up to the last @: a password may hold one
 
 
 def without_password(db: str | Path) -> tuple[str, str | None]:
     """A register URL without its password, and the password (None when there is none or db is a file): a
     notebook is handed the first, and the password only through the environment (PGPASSWORD)."""
-    found = re.match(r"^(postgres(?:ql)?://[^:/@]+):([^@]*)@(.*)$", str(db))
+    found = re.match(r"^(postgres(?:ql)?://[^:/@]+):(.*)@([^@]*)$", str(db))
     if not found:
         return str(db), None
     return f"{found.group(1)}@{found.group(3)}", found.group(2)
