@@ -72,7 +72,9 @@ def run_notebook(name: str, out_dir: Path, parameters: dict) -> nbformat.Noteboo
         progress_bar=False,
         log_output=False,
         # Kernel and client on one machine, encrypted: ipykernel otherwise warns of plain-text TCP on every start.
-        config=Config({"KernelManager": {"transport_encryption": "auto"}}),
+        # A kernel slow to stop on a busy machine is otherwise interrupted after 5 s, and prints
+        # "ERROR | KeyboardInterrupt caught in kernel" to the person waiting.
+        config=Config({"KernelManager": {"transport_encryption": "auto", "shutdown_wait_time": 30.0}}),
     )
     return nbformat.read(executed, as_version=4)
 
