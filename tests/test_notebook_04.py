@@ -14,7 +14,7 @@ import pytest
 from analysis import funds
 from analysis.__main__ import main
 from analysis.config import NOTEBOOKS_DIR
-from analysis.report import render
+from analysis.report import FUNDS_NOTEBOOK, _parameters, render
 
 NOTEBOOK = NOTEBOOKS_DIR / "04-article-64-funds.ipynb"
 
@@ -142,6 +142,15 @@ def test_the_report_page_shows_sources_as_links():
     shown = funds.rows_shown(ledger, funds.chosen_years(ledger))
     for url in shown["source"].str.split(" ; ").explode():
         assert html.escape(url) in page or url in page, url
+
+
+def test_report_options_reach_notebook_04(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr("analysis.report.build_report", lambda *args, **kwargs: seen.update(kwargs))
+    assert main(["report", "a.csv", "--out", str(tmp_path), "--fund-year", "2021", "--province-year", "2020"]) == 0
+    assert (seen["fund_year"], seen["province_year"]) == (2021, 2020)
+    parameters = _parameters(FUNDS_NOTEBOOK, tmp_path, None, None, (2021, 2020))
+    assert parameters == {"LEDGER": None, "FUND_YEAR": 2021, "PROVINCE_YEAR": 2020}
 
 
 # National rows only, three years; figures chosen unlike any bundled one.
