@@ -30,8 +30,8 @@ def _flag_any(df: pd.DataFrame, flag: pd.Series, by: list[str]) -> pd.Series:
 
 
 def _in_use(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Rows that enter totals, per year/province/fund: the schemes not inside another scheme present (an `all` row
-    alone where there is one; never a part added to the whole it lies inside), transfers outside the total left out."""
+    """Rows that enter totals per year/province/fund: no scheme inside another present, no transfer."""
+    # An `all` row alone where there is one; never a part added to the whole it lies inside (model.SCHEMES "inside").
     rows = ledger[~ledger["scheme"].isin(OUTSIDE_TOTALS)]
     ancestors = scheme_ancestors()
     own = pd.unique(rows.loc[~rows["scheme"].isin(SCHEMES["code"]), "scheme"])  # a ledger's own schemes: in `all`
@@ -44,9 +44,9 @@ def _in_use(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def rows_in_totals(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The ledger rows behind fund totals: the national rows; in a year without any national row, the provinces'
-    rows (summed, and said so). A fund with provincial rows only, in a year with national rows, has no national
-    figure: a few provinces are never passed off as the country."""
+    """The ledger rows behind fund totals: national rows; provinces only in a year without any national row."""
+    # A fund with provincial rows only, in a year with national rows, has no national figure: a few provinces are
+    # never passed off as the country.
     rows = _in_use(check_ledger(ledger))
     national = rows["province"].eq("")
     return rows[national | ~_flag_any(rows, national, ["year"])]
@@ -173,8 +173,8 @@ def province_breakdown(ledger: pd.DataFrame, year: int | None = None) -> pd.Data
 
 
 def province_coverage(ledger: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    """Per fund in a year: how many provinces have figures, which are missing, their sum against the national row
-    (`comparable` where both cover the same schemes); no rows for no year."""
+    """Per fund in a year: provinces with figures, those missing, their sum against the national row."""
+    # `comparable` where both cover the same schemes; the difference only then (left unassigned). No year: no rows.
     columns = ["fund", "name_zh", "n_provinces", "missing_provinces", "provinces_revenue", "national_revenue"]
     columns += ["difference", "comparable"]
     if year is None:
@@ -218,8 +218,8 @@ def _missing(breakdown: pd.DataFrame, wanted: pd.DataFrame) -> pd.DataFrame:
 
 
 def year_totals(breakdown: pd.DataFrame) -> pd.DataFrame:
-    """Per year: the funds' totals (missing if any fund's figure is missing), how many funds, which are absent
-    (maternity is not absent where it is inside medical, from 2019), and whether all five are there."""
+    """Per year: the funds' totals (a gap where any fund lacks a figure), the funds absent, all five or not."""
+    # Maternity is not absent where it is inside medical (from 2019).
     out = _strict_sum(breakdown, ["year"])
     out["n_funds"] = breakdown.groupby("year")["fund"].nunique()
     wanted = pd.MultiIndex.from_product([out.index, FUND_CODES], names=["year", "fund"]).to_frame(index=False)
@@ -240,8 +240,9 @@ class Years(NamedTuple):
 
 
 def chosen_years(ledger: pd.DataFrame, fund_year: int | None = None, province_year: int | None = None) -> Years:
-    """The years to show: those given, else the latest year with all five funds (else the one with the most funds,
-    latest first) and the latest year with provincial rows; None where the ledger has nothing to show."""
+    """The years to show: those given, else chosen from the ledger (see Years); None where it has nothing."""
+    # Funds: the latest year with all five, else the year with the most funds (latest first). Provinces: the latest
+    # year with provincial rows.
     totals = year_totals(fund_breakdown(ledger))
     if fund_year is not None:
         fund, fund_how = int(fund_year), "given"
@@ -263,8 +264,8 @@ def chosen_years(ledger: pd.DataFrame, fund_year: int | None = None, province_ye
 
 
 def scheme_series(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Per year, fund and scheme: the figures as published, never one scheme added to another (national rows; in a
-    year without any, the provinces summed), with the releases and their marks."""
+    """Per year, fund and scheme: the figures as published, never one scheme added to another, with releases."""
+    # National rows; in a year without any, the provinces summed.
     rows = check_ledger(ledger)
     rows = rows[~rows["scheme"].isin(OUTSIDE_TOTALS)]
     national = rows["province"].eq("")
@@ -284,8 +285,7 @@ def scheme_series(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def availability(breakdown: pd.DataFrame) -> pd.DataFrame:
-    """Fund x year grid of what the ledger holds: the releases' letters (lower case: a secondary copy), * part of
-    the schemes only, ⊂ maternity inside medical (from 2019), — nothing."""
+    """Fund x year grid: release letters (lower case: secondary), * partial, ⊂ inside medical, — none."""
     years = list(range(breakdown["year"].min(), breakdown["year"].max() + 1)) if len(breakdown) else []
     mark = breakdown["marks"] + (~breakdown["whole"]).map({True: "*", False: ""})
     grid = breakdown.assign(mark=mark).pivot(index="fund", columns="year", values="mark")

@@ -88,8 +88,8 @@ def _source_note(table: pd.DataFrame) -> str:
 
 
 def _grouped_bars(ax: plt.Axes, table: pd.DataFrame, labels: list[str], skip: set[int] = frozenset()) -> None:
-    """Revenue, expenditure and balance side by side per row of table; a missing figure gets a gap label, a skipped
-    row (maternity inside medical) one label saying so."""
+    """Revenue, expenditure and balance side by side per row; a gap label per missing figure."""
+    # A skipped row (maternity inside medical) gets one label saying so instead.
     x = np.arange(len(table))
     width = 0.27
     fmt = _amount_format(table[MEASURES].stack())
@@ -129,8 +129,8 @@ def _no_year(fig: Figure, ax: plt.Axes, year: int | None, what: str) -> Figure:
 
 
 def funds_side_by_side(breakdown: pd.DataFrame, year: int | None) -> Figure:
-    """The five Article 64 funds of one year side by side (from fund_breakdown); absent figures marked, and
-    maternity from 2019 marked as inside medical."""
+    """The five Article 64 funds of one year side by side (from fund_breakdown); absent figures marked."""
+    # From 2019 maternity is marked as inside medical, not as a gap.
     use_cjk_style()
     fig, ax = plt.subplots(figsize=(11, 6))
     table = breakdown[breakdown["year"].eq(year)].set_index("fund").reindex(list(FUND_CODES))
@@ -204,9 +204,9 @@ def _events(ax: plt.Axes, code: str, years: np.ndarray, labelled: bool) -> list[
 
 
 def fund_series(series: pd.DataFrame, measures: tuple[str, ...] = ("revenue", "expenditure")) -> Figure:
-    """One panel per fund and measure over the ledger's years (from scheme_series): a line per scheme, never one
-    scheme joined to another; each point marked by its release (filled: official copy); years without any figure
-    shaded, never bridged; dashed lines where Article 64's accounting changed."""
+    """A panel per fund and measure over the years (from scheme_series): one line per scheme, releases marked."""
+    # Never one scheme joined to another; filled marker: official copy; years without any figure shaded, never
+    # bridged; dashed lines where Article 64's accounting changed.
     use_cjk_style()
     if series.empty:
         fig, ax = plt.subplots(figsize=(11, 4))

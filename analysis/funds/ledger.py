@@ -271,8 +271,8 @@ def read_reference_table(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
 
 
 def reference_rows(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
-    """Every row of the reference table as a ledger row, published totals (fund `all_funds`) too, before the
-    precedence rule; one scheme is one code (SCHEME_ALIASES)."""
+    """Every reference-table row as a ledger row, before the precedence rule, published totals too."""
+    # One scheme is one code (SCHEME_ALIASES); fund `all_funds` rows are published totals across funds.
     t = read_reference_table(path)
     province = (t["province_name_zh"] + " " + t["province_name_en"]).where(t["province_code"].ne(""), "")
     return pd.DataFrame(
@@ -296,8 +296,8 @@ def reference_rows(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
 
 
 def published_ledger(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
-    """The reference table as a fund ledger: per key the row the precedence rule keeps, each keeping its source;
-    published totals across funds are left out (they are no fund)."""
+    """The reference table as a fund ledger: per key the row the precedence rule keeps, with its source."""
+    # Published totals across funds are left out: they are no fund.
     rows = reference_rows(path)
     kept, _ = apply_precedence(rows[rows["fund"].isin(FUND_CODES)], LEDGER_KEY, MEASURES)
     return check_ledger(kept.reset_index(drop=True), display_path(path))

@@ -1,5 +1,4 @@
-"""Notebook-only helpers: breakdown tables with bilingual headers, source tables with links, and a bad ledger shown
-as one line."""
+"""Notebook-only helpers: bilingual breakdown tables, source tables with links, a bad ledger shown in one line."""
 
 from __future__ import annotations
 

@@ -22,8 +22,9 @@ COLUMNS = [
 
 
 def disagreements(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per key and distinct set-aside figures: the kept and the set-aside row, side by side, where a figure both
-    give differs (`differs` names the measures); rows that agree, or fill only what the other lacks, are left out."""
+    """Per key and distinct set-aside figures: kept and set-aside rows side by side where their figures differ."""
+    # `differs` names the measures both give that differ; rows that agree, or fill only what the other lacks, are
+    # no disagreement.
     kept, aside = apply_precedence(rows, LEDGER_KEY, MEASURES)
     # copies of one set-aside figure (the same release reposted in two files) are one disagreement
     aside = aside.assign(**{f"_{m}": aside[m].astype(str) for m in MEASURES})
@@ -42,8 +43,8 @@ def disagreements(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def release_disagreements(source: str | Path | None = None, table: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
-    """The disagreements between releases of the published figures (source None), published totals included; an
-    analyst's ledger holds one row per key, so nothing is set aside and the table is empty."""
+    """The disagreements between releases of the published figures; none for an analyst's ledger."""
+    # An analyst's ledger (source given) holds one row per key, so nothing is set aside there.
     if source is not None and str(source).strip() != "":
         return pd.DataFrame(columns=COLUMNS)
     return disagreements(reference_rows(table))
