@@ -799,7 +799,11 @@ def test_what_the_ledger_lacks_is_said_not_failed(national):
     assert "no fund figures for 2015" in text and "2023–2025" in text
     assert "No provincial figures" not in text
     assert "This ledger holds no provincial figures: nothing to show here." in funds.provinces_reading(national, None)
-    assert "no provincial figures for 2008" in funds.provinces_reading(national, 2008)
+    assert "holds no provincial figures: nothing" in funds.provinces_reading(national, 2008)  # none at all
+    some = _ledger([*[(y, "", f, "", r, e, b) for y, f, r, e, b in NATIONAL], (2024, "广东", "pension", "", 9, 8, 7)])
+    assert "no provincial figures for 2008 (years with figures: 2024)" in funds.provinces_reading(some, 2008)
+    summary = funds.summary_reading(some, breakdown, funds.chosen_years(some, None, 2008), pd.DataFrame())
+    assert "No provincial figures for 2008 in the ledger." in summary
     assert funds.province_coverage(national, None).empty
     assert "own ledger" not in funds.disagreements_reading(funds.release_disagreements("own.csv"), "own.csv")
     assert "no release had to be set aside" in funds.disagreements_reading(pd.DataFrame(), "own.csv")

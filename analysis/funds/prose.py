@@ -85,7 +85,7 @@ def _reading(zh: list[str], en: list[str]) -> Prose:
 
 def _no_year(year: int | None, held: list[int], what: tuple[str, str], parameter: str) -> Prose:
     """What a section says when the ledger has nothing for its year."""
-    if year is None:
+    if year is None or not held:  # nothing of the kind at all: no year to suggest
         return _reading(
             [f"台账中没有{what[0]}，本节从略。"], [f"This ledger holds no {what[1]}: nothing to show here."]
         )
@@ -375,10 +375,13 @@ def summary_reading(ledger: pd.DataFrame, breakdown: pd.DataFrame, years: Years,
     complete = list(totals.index[totals["all_five"]])
     zh.append(f"台账中五项基金齐全的年份：{_spans(complete) if complete else '没有'}。")
     en.append(f"Years with all five funds: {_spans(complete) if complete else 'none'}.")
-    if years.province is not None:
-        n = ledger.loc[ledger["year"].eq(years.province) & ledger["province"].ne(""), "province"].nunique()
+    n = ledger.loc[ledger["year"].eq(years.province) & ledger["province"].ne(""), "province"].nunique()
+    if n:
         zh.append(f"分省数字：{years.province} 年 {n} 个省份。")
         en.append(f"Provincial figures: {n} province(s) in {years.province}.")
+    elif years.province is not None and ledger["province"].ne("").any():
+        zh.append(f"台账中没有 {years.province} 年的分省数字。")
+        en.append(f"No provincial figures for {years.province} in the ledger.")
     else:
         zh.append("台账中没有分省数字。")
         en.append("No provincial figures in the ledger.")
