@@ -112,7 +112,15 @@ def _sample(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    build_report(args.input, args.out, ledger=args.ledger, province=args.province, register=args.register)
+    build_report(
+        args.input,
+        args.out,
+        ledger=args.ledger,
+        province=args.province,
+        register=args.register,
+        fund_year=args.fund_year,
+        province_year=args.province_year,
+    )
     print(outcomes.report_written(Path(args.out) / "index.html"))
     return 0
 
@@ -297,6 +305,18 @@ def main(argv: list[str] | None = None) -> int:
         "--ledger",
         metavar="FILE",
         help="a fund ledger (.csv/.xlsx) for notebook 04; default: the bundled published figures",
+    )
+    p.add_argument(
+        "--fund-year",
+        type=int,
+        metavar="YEAR",
+        help="the year notebook 04 shows the funds of; default: the latest year with all five funds in the ledger",
+    )
+    p.add_argument(
+        "--province-year",
+        type=int,
+        metavar="YEAR",
+        help="the year of notebook 04's provincial view; default: the latest year with provincial rows",
     )
     p.add_argument(
         "--province",

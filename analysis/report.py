@@ -94,10 +94,16 @@ def render(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def _parameters(name: str, source: Path, ledger: Path | None, province: str | None) -> dict:
-    """The parameters a report notebook is run with."""
+def _parameters(
+    name: str, source: Path, ledger: Path | None, province: str | None, fund_years: tuple = (None, None)
+) -> dict:
+    """The parameters a report notebook is run with (fund_years: notebook 04's FUND_YEAR and PROVINCE_YEAR)."""
     if name == FUNDS_NOTEBOOK:
-        return {"LEDGER": str(ledger.resolve()) if ledger else None}
+        return {
+            "LEDGER": str(ledger.resolve()) if ledger else None,
+            "FUND_YEAR": fund_years[0],
+            "PROVINCE_YEAR": fund_years[1],
+        }
     parameters = {"INPUT": str(source.resolve())}
     if name in PROVINCE_NOTEBOOKS:
         parameters["PROVINCE"] = province
@@ -143,6 +149,8 @@ def build_report(
     progress: bool | None = None,
     province: str | None = None,
     register: str | Path | None = None,
+    fund_year: int | None = None,
+    province_year: int | None = None,
 ) -> Path:
     """Flag the input and render every report notebook on it into out_dir; return index.html.
 
@@ -150,7 +158,8 @@ def build_report(
     succeeded, so a failure leaves no half-written report. `progress`: a line per step on stderr
     (default: when stderr is a terminal). `province`: one province's view in notebooks 02-03.
     `register`: record the run in the case register (a DuckDB file or a postgresql:// URL) and add notebook 06;
-    a failure takes the run back out of the register.
+    a failure takes the run back out of the register. `fund_year`, `province_year`: the years notebook 04 shows
+    (default: chosen from the ledger).
     """
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -187,7 +196,8 @@ def build_report(
                     table.to_excel(book, sheet_name=sheet)
             for i, name in enumerate(REPORT_NOTEBOOKS, start=1):
                 _step(f"笔记本 notebook {i}/{len(names)}: {name} …", show)
-                notebooks[f"{name}.html"] = run_notebook(name, stage, _parameters(name, source, ledger_path, province))
+                parameters = _parameters(name, source, ledger_path, province, (fund_year, province_year))
+                notebooks[f"{name}.html"] = run_notebook(name, stage, parameters)
         if register:  # notebook 06 reads the register: only once the run is committed
             _step(f"笔记本 notebook {len(names)}/{len(names)}: {REGISTER_NOTEBOOK} …", show)
             with _password_in_environment(register) as url:

@@ -70,7 +70,8 @@ def test_package_quotes_the_same_text():
 # ---------------------------------------------------------------- breakdowns on a hand-made ledger
 
 # 2015: pension has an 'all' row and its parts (use 'all'); medical only parts (sum them); work injury only
-# provinces (sum them); unemployment national and provinces (use national); maternity one national row.
+# provinces, in a year with national rows (no national figure); unemployment national and provinces (use
+# national); maternity one national row. 2013: provinces only (summed, and said so).
 ROWS = [
     (2014, "", "pension", "all", 80, 60, 200),
     (2014, "", "medical", "employee", 50, 40, 90),
@@ -87,12 +88,13 @@ ROWS = [
     (2015, "广东", "unemployment", "all", 6, 4, 18),
     (2015, "江苏", "unemployment", "all", 4, 2, 12),
     (2015, "", "maternity", "all", 8, 7, 10),
+    (2013, "广东", "pension", "all", 9, 8, 30),
+    (2013, "江苏", "pension", "all", 6, 5, 20),
 ]
 # What each fund's 2015 figure should be, worked out by hand from ROWS.
 EXPECTED_2015 = {
     "pension": (100, 70, 230),
     "medical": (40 + 20, 30 + 15, 100 + 25),
-    "work_injury": (5 + 7 + 2, 3 + 4 + 1, 11 + 13 + 4),
     "unemployment": (10, 6, 30),
     "maternity": (8, 7, 10),
 }
@@ -108,11 +110,17 @@ def test_fund_breakdown_matches_hand_totals(ledger):
     fb = funds.fund_breakdown(ledger).set_index(["year", "fund"])
     for code, figures in EXPECTED_2015.items():
         assert tuple(fb.loc[(2015, code), funds.MEASURES]) == pytest.approx(figures), code
-    assert fb.loc[(2015, "work_injury"), "basis"] == "sum of provinces"
-    assert fb.loc[(2015, "work_injury"), "n_provinces"] == 3
+    # three provinces' work injury are no national figure in a year with national rows
+    assert (2015, "work_injury") not in fb.index
     assert fb.loc[(2015, "unemployment"), "basis"] == "national"
+    # a year of provinces only is their sum, and says so
+    assert tuple(fb.loc[(2013, "pension"), funds.MEASURES]) == pytest.approx((15, 13, 50))
+    assert fb.loc[(2013, "pension"), "basis"] == "sum of provinces"
+    assert fb.loc[(2013, "pension"), "n_provinces"] == 2
     assert fb.loc[(2015, "medical"), "schemes"] == "employee+urban_rural_resident"
+    assert fb.loc[(2015, "medical"), "whole"]  # employees and residents make the whole fund
     assert fb.loc[(2015, "pension"), "schemes"] == "all"
+    assert not fb.loc[(2014, "medical"), "whole"]
 
 
 def test_shares_are_parts_of_the_year_total(ledger):
@@ -127,8 +135,9 @@ def test_year_totals_match_hand_totals(ledger):
     totals = funds.year_totals(funds.fund_breakdown(ledger)).set_index("year")
     for i, m in enumerate(funds.MEASURES):
         assert totals.loc[2015, m] == pytest.approx(sum(f[i] for f in EXPECTED_2015.values()))
-    assert totals.loc[2015, "n_funds"] == 5 and totals.loc[2015, "funds_missing"] == ""
+    assert totals.loc[2015, "n_funds"] == 4 and totals.loc[2015, "funds_missing"] == "work_injury"
     assert set(totals.loc[2014, "funds_missing"].split("+")) == {"work_injury", "unemployment"}
+    assert not totals["all_five"].any()
 
 
 def test_year_over_year_change_only_on_like_for_like(ledger):
@@ -163,7 +172,7 @@ def test_group_breakdown_sums_medical_and_maternity(ledger):
     total = sum(f[0] for f in EXPECTED_2015.values())
     assert gb.loc[2015, "revenue"].sum() == pytest.approx(total)
     assert row["share_revenue_pct"] == pytest.approx(row["revenue"] / total * 100)
-    assert len(gb.loc[2015]) == 4
+    assert len(gb.loc[2015]) == 3  # no work-injury account: its provinces are no national figure
     # 2014 holds both members too; 2015 vs 2014 medical+maternity: (60+8)/(50+10)
     assert row["yoy_revenue_pct"] == pytest.approx((68 / 60 - 1) * 100)
 
@@ -190,6 +199,7 @@ def test_province_coverage_names_missing_provinces(ledger):
     assert cov.loc["work_injury", "missing_provinces"] == ""
     assert cov.loc["unemployment", "difference"] == pytest.approx(10 - (6 + 4))
     assert cov.loc["maternity", "n_provinces"] == 0
+    assert funds.province_coverage(ledger, None).empty
 
 
 def test_a_missing_figure_stays_missing_in_sums():
@@ -312,7 +322,7 @@ def test_open_ledger_paths(tmp_path, monkeypatch):
     assert set(funds.open_ledger(None)["fund"]) == set(funds.FUND_CODES)
     # a project-relative path works from any directory; the tidy reference table is no ledger (provinces
     # are in province_code, so its provincial rows repeat the national key)
-    with pytest.raises(LedgerError, match=r"^data/reference/fund_figures\.csv: repeated"):
+    with pytest.raises(LedgerError, match=r"^data/reference/fund_figures\.csv: .*repeated"):
         funds.open_ledger("data/reference/fund_figures.csv")
 
 
@@ -329,21 +339,62 @@ def test_every_reference_row_has_a_source(table):
     assert table["source_quality"].isin(["official", "secondary"]).all()
     assert table["unit"].eq("100 million yuan").all()
     assert not table.duplicated(["source_file", "source_row"]).any()
-    secondary = table["source_file"].isin(["communique_figures_secondary.csv", "medical_nhsa_series.csv"])
-    assert (table.loc[secondary, "source_quality"] == "secondary").all()
-    assert (table.loc[~secondary, "source_quality"] == "official").all()
+    assert table["release"].isin(funds.RELEASES["code"]).all() and table["release"].ne("").all()
+    # a file's own quality column is kept row by row; a file without one gives every row its quality
+    for file, source in funds.SOURCES.items():
+        rows = table[table["source_file"].eq(file)]
+        raw = pd.read_csv(FUND_SOURCES_DIR / file, dtype=str, keep_default_na=False)
+        expected = raw["source_quality"] if not source.quality else pd.Series(source.quality, index=raw.index)
+        assert list(rows["source_quality"]) == list(expected), file
 
 
-def test_published_ledger_has_one_row_per_key_and_all_five_funds_in_2015(table):
+def test_every_bundled_figure_from_2011_on_carries_its_source(table):
+    ledger = funds.published_ledger()
+    recent = ledger[ledger["year"].between(2011, 2024)]
+    assert len(recent) > 100
+    assert recent["source"].str.match(r"https?://\S+( ; https?://\S+)*$").all()
+    assert recent["release"].ne("").all() and recent["source_quality"].isin(["official", "secondary"]).all()
+    # and the figures are those of the source file's row it names, cell for cell
+    for file, rows in recent.groupby("source_file"):
+        raw = pd.read_csv(FUND_SOURCES_DIR / file, dtype=str, keep_default_na=False)
+        published = raw.loc[rows["source_row"] - 2, ["revenue", "expenditure", "year_end_balance"]]
+        published = published.replace("", None).apply(pd.to_numeric).astype(float).to_numpy()
+        ours = rows[["revenue", "expenditure", "balance"]].to_numpy(dtype=float)
+        assert ((ours == published) | (pd.isna(ours) & pd.isna(published))).all(), file
+
+
+def test_published_ledger_keeps_one_row_per_key_by_the_precedence_rule(table):
     ledger = funds.published_ledger()
     assert not ledger.duplicated(funds.LEDGER_KEY).any()
     assert set(ledger.loc[ledger["year"].eq(2015), "fund"]) == set(funds.FUND_CODES)
-    # a key published twice must carry the same figures, or the choice between them would matter
-    key = ["year", "province_code", "fund", "scheme"]
-    twice = table[table.duplicated(key, keep=False)]
-    amounts = ["revenue", "expenditure", "year_end_balance"]
-    assert (twice.groupby(key)[amounts].nunique(dropna=False) == 1).all().all()  # noqa: PD101 (NaN counts)
-    assert len(ledger) == len(table.drop_duplicates(key))
+    rows = funds.reference_rows()
+    fund_rows = rows[rows["fund"].isin(funds.FUND_CODES)]
+    assert len(ledger) == len(fund_rows.drop_duplicates(funds.LEDGER_KEY))  # every key once, nothing made up
+    assert set(ledger["row"]) <= set(fund_rows["row"])
+    # no kept row has a rival the rule ranks higher
+    rank = funds.sources.RELEASE_RANK
+    rivals = fund_rows.merge(ledger[[*funds.LEDGER_KEY, "release", "source_quality"]], on=funds.LEDGER_KEY)
+    better = rivals["release_x"].map(rank) < rivals["release_y"].map(rank)
+    same = rivals["release_x"].map(rank) == rivals["release_y"].map(rank)
+    better |= same & rivals["source_quality_x"].eq("official") & rivals["source_quality_y"].eq("secondary")
+    assert not better.any()
+    # the cases the shared README names: the later release wins
+    kept = ledger.set_index(funds.LEDGER_KEY)
+    assert kept.loc[(2022, "", "medical", "all"), ["revenue", "release"]].tolist() == [30922.17, "bulletin"]
+    assert kept.loc[(2015, "", "pension", "all"), ["revenue", "release"]].tolist() == [32195, "communique"]
+    assert kept.loc[(2012, "", "medical", "employee"), ["revenue", "release"]].tolist() == [5909, "final_accounts"]
+    # one scheme under two codes is one key: MOHRSS 城镇职工 pension 2021 (urban_employee) and the older file's
+    # `employee` row, of which the rule keeps the one with the balance
+    assert kept.loc[(2021, "", "pension", "employee"), "balance"] == 52574
+    assert "urban_employee" not in set(ledger["scheme"])
+
+
+def test_releases_of_2022_labelled_wrongly_in_their_files_are_the_express_report(table):
+    fixed = table[table["source_note"].str.contains(r"\[release: express; the source file says", regex=True)]
+    assert set(zip(fixed["source_file"], fixed["source_row"], strict=True)) == set(funds.sources.RELEASE_CORRECTIONS)
+    express = table[table["source_file"].eq("communique_figures_2012_2024.csv") & table["release"].eq("express")]
+    same = fixed.merge(express, on=["year", "fund", "scheme", "revenue", "expenditure"])
+    assert len(same) == len(fixed) == 6  # the express report's own figures, in both files
 
 
 def test_nothing_interpolated_row_counts_and_figures_match_the_source_files(table):
@@ -369,7 +420,10 @@ def test_every_source_file_is_in_the_repo_listed_once_and_described():
     readme = (FUND_SOURCES_DIR / "README.md").read_text(encoding="utf-8")
     for file, source in funds.SOURCES.items():
         assert file in readme, file
-        assert source.quality in ("official", "secondary") and source.rank >= 0, file
+        columns = pd.read_csv(FUND_SOURCES_DIR / file, nrows=0).columns
+        # a file says its quality and release row by row, or the list says them for the whole file
+        assert (source.quality in ("official", "secondary")) != ("source_quality" in columns), file
+        assert bool(source.release) != ("release" in columns), file
 
 
 # ---------------------------------------------------------------- more ledger shapes
@@ -419,9 +473,11 @@ SIBLINGS = {
     "model": set(),
     "sources": set(),
     "ledger": {"model", "sources"},
-    "breakdown": {"model", "ledger"},
-    "charts": {"model"},
-    "notebook": {"model", "ledger"},
+    "releases": {"model", "ledger", "sources"},
+    "breakdown": {"model", "ledger", "sources"},
+    "prose": {"model", "breakdown", "sources"},
+    "charts": {"model", "sources"},
+    "notebook": {"model", "ledger", "prose"},
     "build_reference": {"sources"},
 }
 # Third-party packages only one module may use: the one whose job needs them.
@@ -514,3 +570,272 @@ def test_notebook_text_names_only_code_and_files_that_exist():
     nb = nbformat.read(NOTEBOOKS_DIR / "04-article-64-funds.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert _named(text, NOTEBOOKS_DIR) == ([], [])
+
+
+# ---------------------------------------------------------------- the gaps data/README.md lists are the data's
+
+MISSING_WORDS = {
+    "balance": "no balance",
+    "expenditure+balance": "revenue only",
+    "revenue+balance": "expenditure only",
+    "revenue": "no revenue",
+    "expenditure": "no expenditure",
+}
+
+
+def test_readme_lists_what_is_published_and_missing_per_year_and_fund_2011_2024():
+    breakdown = funds.fund_breakdown(funds.published_ledger())
+    grid = funds.availability(breakdown).set_axis(list(funds.FUND_CODES))
+    figures = breakdown.set_index(["year", "fund"])
+    lines = []
+    for year in range(2011, 2025):
+        cells = []
+        for fund in funds.FUND_CODES:
+            cell = grid.loc[fund, year]
+            if (year, fund) in figures.index:
+                gone = "+".join(m for m in funds.MEASURES if pd.isna(figures.loc[(year, fund), m]))
+                cell += f" ({MISSING_WORDS[gone]})" if gone else ""
+            cells.append(cell)
+        lines.append(f"| {year} | " + " | ".join(cells) + " |")
+    readme = (PROJ_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert "\n".join(lines) in readme
+
+
+# ---------------------------------------------------------------- schemes, the 2019 merger, the years shown
+
+
+def _ledger(rows: list[tuple], columns: str = "year,province,fund,scheme,revenue,expenditure,balance") -> pd.DataFrame:
+    return funds.validate_ledger(pd.DataFrame(rows, columns=columns.split(",")).astype(str), "hand.csv")
+
+
+def test_a_scheme_inside_another_present_is_never_added_to_it():
+    ledger = _ledger(
+        [
+            (2016, "", "pension", "urban_employee", 100, 90, 300),  # 城镇职工, written as the newer files do
+            (2016, "", "pension", "企业职工", 80, 70, 250),  # inside urban employees
+            (2016, "", "pension", "城乡居民", 20, 10, 50),
+            (2016, "", "medical", "employee", 50, 40, 60),
+            (2016, "", "medical", "employee_pooled", 30, 25, 40),  # parts of the employee figure
+            (2016, "", "medical", "employee_personal_account", 20, 15, 20),
+            (2016, "", "work_injury", "my_scheme_a", 3, 2, 1),  # a ledger's own schemes: parts, summed
+            (2016, "", "work_injury", "my_scheme_b", 4, 3, 2),
+        ]
+    )
+    fb = funds.fund_breakdown(ledger).set_index("fund")
+    assert tuple(fb.loc["pension", funds.MEASURES]) == (120, 100, 350)
+    assert fb.loc["pension", "schemes"] == "employee+urban_rural_resident" and fb.loc["pension", "whole"]
+    assert tuple(fb.loc["medical", funds.MEASURES]) == (50, 40, 60) and fb.loc["medical", "schemes"] == "employee"
+    assert not fb.loc["medical", "whole"]
+    assert tuple(fb.loc["work_injury", funds.MEASURES]) == (7, 5, 3)
+    # the series keeps every scheme as published, each its own line
+    series = funds.scheme_series(ledger)
+    assert len(series[series["fund"].eq("pension")]) == 3
+    assert series.loc[series["scheme"].eq("enterprise_employee"), "revenue"].item() == 80
+
+
+def test_transfers_beside_a_fund_never_enter_its_total():
+    ledger = _ledger(
+        [
+            (2020, "上海", "pension", "enterprise_employee", 10, 9, ""),
+            (2020, "上海", "pension", "central_adjustment_transfer", 5, 6, ""),
+            (2020, "上海", "medical", "all", 4, 3, ""),
+        ]
+    )
+    assert funds.province_breakdown(ledger, 2020).set_index("fund").loc["pension", "revenue"] == 10
+    assert funds.fund_breakdown(ledger).set_index("fund").loc["pension", "revenue"] == 10  # no national row
+    assert "central_adjustment_transfer" not in set(funds.scheme_series(ledger)["scheme"])
+
+
+FOUR = [("pension", 60, 50, 70), ("medical", 30, 25, 40), ("work_injury", 1, 1, 2), ("unemployment", 2, 2, 4)]
+
+
+def test_maternity_is_inside_medical_from_2019():
+    rows = [(year, "", fund, "", *figures) for year in (2018, 2019) for fund, *figures in FOUR]
+    ledger = _ledger(rows)
+    totals = funds.year_totals(funds.fund_breakdown(ledger)).set_index("year")
+    assert totals.loc[2018, "funds_missing"] == "maternity" and not totals.loc[2018, "all_five"]
+    assert totals.loc[2019, "funds_missing"] == "" and totals.loc[2019, "all_five"]
+    assert totals.loc[2019, "maternity_in_medical"] and not totals.loc[2018, "maternity_in_medical"]
+    groups = funds.group_breakdown(ledger).set_index(["year", "accounting_group"])
+    assert groups.loc[(2019, "medical_maternity"), "complete"]
+    assert not groups.loc[(2018, "medical_maternity"), "complete"]
+    grid = funds.availability(funds.fund_breakdown(ledger))
+    assert list(grid.loc["生育保险基金 maternity"]) == ["—", "⊂"]
+    fig = funds.charts.funds_side_by_side(funds.fund_breakdown(ledger), 2019)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert sum("inside medical from 2019" in t for t in texts) == 1
+    assert not [t for t in texts if "no published figure" in t]  # maternity is no gap there
+    plt.close("all")
+
+
+def test_years_shown_are_chosen_from_the_ledger():
+    rows = [(2023, "", fund, "", *figures) for fund, *figures in [*FOUR, ("maternity", 1, 1, 1)]]
+    rows += [(2024, "", fund, "", *figures) for fund, *figures in FOUR]  # maternity inside medical
+    rows += [(2025, "", "pension", "", 70, 60, 80), (2023, "广东", "pension", "", 6, 5, 7)]
+    rows += [(2024, "广东", "pension", "", 7, 6, 8)]
+    ledger = _ledger(rows)
+    assert funds.chosen_years(ledger) == funds.Years(2024, 2024, "all_five", "latest")
+    assert funds.chosen_years(ledger, 2015, 2008) == funds.Years(2015, 2008, "given", "given")
+    national = ledger[ledger["province"].eq("")]
+    assert funds.chosen_years(national) == funds.Years(2024, None, "all_five", "none")
+    # no year with all five: the latest with the most funds
+    some = _ledger(
+        [(2030, "", "pension", "", 1, 1, 1), (2031, "", "medical", "", 1, 1, 1)]
+        + [(2029, "", fund, "", *figures) for fund, *figures in FOUR[:3]]
+    )
+    assert funds.chosen_years(some) == funds.Years(2029, None, "most_funds", "none")
+
+
+# ---------------------------------------------------------------- the precedence rule and its disagreements
+
+RELEASE_ROWS = "year,province,fund,scheme,revenue,expenditure,balance,source,source_quality,release,row"
+
+
+def _releases(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=RELEASE_ROWS.split(","))
+    return frame.assign(balance=frame["balance"].astype(float))
+
+
+def test_the_later_release_wins_then_the_official_copy_then_more_figures():
+    rows = _releases(
+        [
+            (2020, "", "medical", "all", 100.0, 90.0, None, "e", "official", "express", 2),
+            (2020, "", "medical", "all", 101.0, 91.0, None, "c", "secondary", "communique", 3),
+            (2020, "", "medical", "all", 102.0, 92.0, None, "f", "secondary", "final_accounts", 4),
+            (2021, "", "medical", "all", 200.0, 190.0, None, "s", "secondary", "bulletin", 5),
+            (2021, "", "medical", "all", 201.0, 191.0, None, "o", "official", "bulletin", 6),
+            (2022, "", "medical", "all", 300.0, 290.0, None, "a", "secondary", "communique", 7),
+            (2022, "", "medical", "all", 300.0, 290.0, 50.0, "b", "secondary", "communique", 8),
+            (2023, "", "medical", "all", 400.0, 390.0, None, "u", "secondary", "unknown", 9),
+            (2023, "", "medical", "all", 401.0, 391.0, None, "x", "secondary", "express", 10),
+        ]
+    )
+    kept, aside = funds.apply_precedence(rows, funds.LEDGER_KEY, funds.MEASURES)
+    assert list(kept["source"]) == ["f", "o", "b", "x"]
+    assert sorted(aside["source"]) == ["a", "c", "e", "s", "u"]
+
+
+def test_disagreements_are_figures_both_give_that_differ_copies_counted_once():
+    rows = _releases(
+        [
+            (2022, "", "medical", "all", 309.0, 246.0, 426.0, "bulletin.cn", "secondary", "bulletin", 2),
+            (2022, "", "medical", "all", 307.0, 244.0, 425.0, "express-a.cn", "secondary", "express", 3),
+            (2022, "", "medical", "all", 307.0, 244.0, 425.0, "express-b.cn", "secondary", "express", 4),
+            (2019, "", "pension", "all", 570.0, 523.0, None, "communique.cn", "secondary", "communique", 5),
+            (2019, "", "pension", "all", 570.0, 523.0, 628.0, "press.cn", "secondary", "mohrss_report", 6),
+        ]
+    )
+    table = funds.releases.disagreements(rows)
+    assert len(table) == 1  # 2019: the press figure only adds a balance the communiqué lacks: no disagreement
+    row = table.iloc[0]
+    assert (row["kept_source"], row["set_aside_source"], row["copies"]) == ("bulletin.cn", "express-a.cn", 2)
+    assert (row["kept_revenue"], row["set_aside_revenue"], row["differs"]) == (309, 307, "revenue+expenditure+balance")
+    # an analyst's ledger has one row per key: nothing was set aside
+    assert funds.release_disagreements("my-ledger.csv").empty
+
+
+def test_bundled_disagreements_are_real_and_settled_as_the_ledger_holds_them():
+    table = funds.release_disagreements()
+    assert 10 <= len(table) <= 30  # a small table
+    ledger = funds.published_ledger().set_index(funds.LEDGER_KEY)
+    for row in table[table["fund"].ne("all_funds")].itertuples():
+        kept = ledger.loc[(row.year, row.province, row.fund, row.scheme)]
+        assert kept["row"] == row.kept_row and kept["release"] == row.kept_release
+        assert any(getattr(row, f"kept_{m}") != getattr(row, f"set_aside_{m}") for m in row.differs.split("+"))
+    express = table[table["year"].eq(2022) & table["scheme"].eq("all")].iloc[0]
+    assert (express["kept_release"], express["set_aside_release"], express["copies"]) == ("bulletin", "express", 3)
+    markdown = funds.disagreement_table(table)
+    assert markdown.count("\n") == len(table) + 1
+    assert "[g-medon.com](http://g-medon.com/Item/23926.aspx)" in markdown
+
+
+# ---------------------------------------------------------------- reading paragraphs come from the ledger in use
+
+# National rows only, 2023-2025: all five funds in 2023, four in 2024 (maternity inside medical), pension in 2025.
+NATIONAL = [
+    (2023, "pension", 7000, 6400, 8000),
+    (2023, "medical", 3300, 2800, 4200),
+    (2023, "work_injury", 110, 120, 150),
+    (2023, "unemployment", 140, 130, 330),
+    (2023, "maternity", 50, 40, 60),
+    (2024, "pension", 7500, 6900, 8600),
+    (2024, "medical", 3500, 3000, 4700),
+    (2024, "work_injury", 120, 125, 145),
+    (2024, "unemployment", 150, 140, 340),
+    (2025, "pension", 8000, 7400, 9200),
+]
+
+
+@pytest.fixture
+def national() -> pd.DataFrame:
+    return _ledger([(y, "", f, "", r, e, b) for y, f, r, e, b in NATIONAL])
+
+
+def test_readings_carry_the_ledgers_own_figures(national):
+    breakdown = funds.fund_breakdown(national)
+    years = funds.chosen_years(national)
+    assert years == funds.Years(2024, None, "all_five", "none")
+    # by hand, 2024: revenue 7500 + 3500 + 120 + 150 = 11270, expenditure 6900 + 3000 + 125 + 140 = 10165;
+    # pension 7500 / 11270 = 66.5%, work injury 120 / 11270 = 1.1% and it paid out more than it took in
+    text = funds.five_funds_reading(breakdown, years.fund)
+    for part in ["11,270 亿元", "10,165", "66.5%", "1.1%", "工伤保险基金（120 / 125）", "maternity is inside medical"]:
+        assert part in text, part
+    assert "2019 年起" not in funds.groups_reading(funds.group_breakdown(national), 2024)  # no law-history aside
+    assert "maternity is inside the medical figure" in funds.groups_reading(funds.group_breakdown(national), 2024)
+    summary = funds.summary_reading(national, breakdown, years, funds.release_disagreements("own.csv"))
+    assert "11,270" in summary and "Years with all five funds: 2023–2024" in summary
+    assert "No provincial figures in the ledger" in summary
+    series = funds.series_reading(breakdown, funds.scheme_series(national))
+    assert "The ledger covers 2023–2025" in series and "Pension: figures 2023–2025; no year missing." in series
+    assert "Maternity: figures 2023; none 2025; inside medical 2024." in series  # 2025 has no medical figure
+    overview = funds.ledger_overview(national, "/elsewhere/ledgers/my ledger.csv", years)  # no absolute path shown
+    assert "Ledger: my ledger.csv" in overview and "10 行 rows" in overview
+    assert "the latest year with all five funds" in overview
+
+
+def test_what_the_ledger_lacks_is_said_not_failed(national):
+    breakdown = funds.fund_breakdown(national)
+    text = funds.five_funds_reading(breakdown, 2015)
+    assert "no fund figures for 2015" in text and "2023–2025" in text
+    assert "No provincial figures" not in text
+    assert "This ledger holds no provincial figures: nothing to show here." in funds.provinces_reading(national, None)
+    assert "holds no provincial figures: nothing" in funds.provinces_reading(national, 2008)  # none at all
+    some = _ledger([*[(y, "", f, "", r, e, b) for y, f, r, e, b in NATIONAL], (2024, "广东", "pension", "", 9, 8, 7)])
+    assert "no provincial figures for 2008 (years with figures: 2024)" in funds.provinces_reading(some, 2008)
+    summary = funds.summary_reading(some, breakdown, funds.chosen_years(some, None, 2008), pd.DataFrame())
+    assert "No provincial figures for 2008 in the ledger." in summary
+    assert funds.province_coverage(national, None).empty
+    assert "own ledger" not in funds.disagreements_reading(funds.release_disagreements("own.csv"), "own.csv")
+    assert "no release had to be set aside" in funds.disagreements_reading(pd.DataFrame(), "own.csv")
+    for fig in (
+        funds.charts.funds_side_by_side(breakdown, 2015),
+        funds.charts.groups_side_by_side(funds.group_breakdown(national), None),
+        funds.charts.province_panels(funds.province_breakdown(national), None),
+    ):
+        assert fig.axes[0].texts and "No " in fig.axes[0].texts[0].get_text()
+    plt.close("all")
+
+
+def test_the_series_draws_one_line_per_scheme_and_marks_the_accounting_changes():
+    ledger = funds.published_ledger()
+    series = funds.scheme_series(ledger)
+    fig = funds.charts.fund_series(series, measures=("revenue",))
+    pension = fig.axes[0]
+    drawn = series[series["fund"].eq("pension") & series["revenue"].notna()]
+    charted = drawn[drawn["scheme"].map(funds.SCHEMES.set_index("code")["charted"])]
+    lines = [line for line in pension.get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) > 2]
+    assert len(lines) == charted["scheme"].nunique() == 4  # all schemes, urban and enterprise employees, residents
+    dashed = {int(line.get_xdata()[0]) for line in pension.get_lines() if line.get_linestyle() == "--"}
+    assert dashed == {2018, 2022}
+    medical = fig.axes[1]
+    assert {int(line.get_xdata()[0]) for line in medical.get_lines() if line.get_linestyle() == "--"} == {2019}
+    plt.close("all")
+
+
+def test_sources_show_as_links(national):
+    rows = funds.rows_in_totals(funds.published_ledger())
+    table = funds.source_table(rows[rows["year"].eq(2011)])
+    assert "[jjckb.cn](http://www.jjckb.cn/2012-12/18/content_419026.htm)<br>[g-medon.com]" in table
+    assert table._repr_markdown_() == str(table)
+    own = funds.source_table(funds.rows_in_totals(national))
+    assert "| hand.csv |" in own  # an own ledger's source is its file name, shown as text

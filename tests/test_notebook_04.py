@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import papermill as pm
 import pytest
 
 from analysis import funds
+from analysis.__main__ import main
 from analysis.config import NOTEBOOKS_DIR
+from analysis.report import FUNDS_NOTEBOOK, _parameters, render
 
 NOTEBOOK = NOTEBOOKS_DIR / "04-article-64-funds.ipynb"
 
@@ -74,12 +77,10 @@ def test_stored_outputs_are_complete():
 def test_imports_the_funds_package_and_calls_only_what_it_offers():
     code = "\n".join(c.source for c in _code_cells(nbformat.read(NOTEBOOK, as_version=4)))
     imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
-    assert [line for line in imports if "analysis" in line] == [
-        "from analysis import funds",
-        "from analysis.config import display_path",
-    ]
+    assert [line for line in imports if "analysis" in line] == ["from analysis import funds"]
     called = set(re.findall(r"\bfunds\.(\w+(?:\.\w+)?)", code))
-    assert {"charts.funds_side_by_side", "open_ledger", "fund_breakdown"} <= called
+    assert {"charts.funds_side_by_side", "open_ledger", "fund_breakdown", "chosen_years"} <= called
+    assert {"release_disagreements", "disagreement_table", "source_table", "charts.fund_series"} <= called
     for dotted in called:
         obj = funds
         for name in dotted.split("."):
@@ -91,7 +92,7 @@ def test_runs_on_an_own_ledger_and_shows_its_totals(tmp_path):
     ledger = tmp_path / "my-fund-ledger.csv"
     frame = pd.DataFrame(ROWS, columns=["year", "province", "fund", "revenue", "expenditure", "balance"])
     frame.to_csv(ledger, index=False, encoding="utf-8")
-    nb = _run(tmp_path, ledger, YEAR_ALL_FUNDS=2015, PROVINCE_YEAR=2015)
+    nb = _run(tmp_path, ledger, FUND_YEAR=2015, PROVINCE_YEAR=2015)
 
     # by hand: the 2015 national rows (the provinces' work-injury rows are already inside the national one)
     national_2015 = [r for r in ROWS if r[0] == 2015 and r[1] == ""]
@@ -122,3 +123,84 @@ def test_a_bad_ledger_stops_with_one_line(tmp_path):
     assert err.value.ename == "LedgerError"
     assert "bad.xlsx: column 'fund': unknown fund in row 4 ('housing')" in err.value.evalue
     assert len(err.value.traceback) == 1  # the message alone, no stack
+
+
+def test_prose_quotes_no_figure_of_its_own():
+    """Figures in the page's words come from the ledger in use: the Markdown cells hold none but years."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    numbers = re.findall(r"(?<![\w.-])\d[\d,.]*\d%?|(?<![\w.-])\d%?", text)
+    figures = [n for n in numbers if not re.fullmatch(r"(19|20)\d\d|\d{1,2}|1\d\d", n)]  # years, sections, GB codes
+    assert figures == []
+
+
+def test_the_report_page_shows_sources_as_links():
+    page = render(nbformat.read(NOTEBOOK, as_version=4))
+    links = re.findall(r'<a href="(https?://[^"]+)"', page)
+    assert len(links) >= 20
+    ledger = funds.published_ledger()
+    shown = funds.rows_shown(ledger, funds.chosen_years(ledger))
+    for url in shown["source"].str.split(" ; ").explode():
+        assert html.escape(url) in page or url in page, url
+
+
+def test_report_options_reach_notebook_04(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr("analysis.report.build_report", lambda *args, **kwargs: seen.update(kwargs))
+    assert main(["report", "a.csv", "--out", str(tmp_path), "--fund-year", "2021", "--province-year", "2020"]) == 0
+    assert (seen["fund_year"], seen["province_year"]) == (2021, 2020)
+    parameters = _parameters(FUNDS_NOTEBOOK, tmp_path, None, None, (2021, 2020))
+    assert parameters == {"LEDGER": None, "FUND_YEAR": 2021, "PROVINCE_YEAR": 2020}
+
+
+# National rows only, three years; figures chosen unlike any bundled one.
+THREE_YEARS = """年度,基金,收入,支出,年末累计结余
+2022,养老,7123,6417,8231
+2022,医疗,3317,2871,4213
+2022,工伤,113,127,153
+2022,失业,141,133,337
+2022,生育,53,41,67
+2023,养老,7517,6911,8637
+2023,医疗,3519,3013,4719
+2023,工伤,121,129,147
+2023,失业,151,143,347
+2024,养老,8011,7413,9217
+"""
+
+
+def _page_text(path: Path) -> str:
+    page = re.sub(
+        r"<style.*?</style>|data:[a-z/+-]+;base64,[A-Za-z0-9+/=]+",
+        "",
+        path.read_text(encoding="utf-8"),
+        flags=re.DOTALL,
+    )
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_report_on_a_national_only_ledger_shows_its_figures_and_none_of_the_bundled(tmp_path):
+    source = tmp_path / "a.csv"
+    source.write_text(
+        "application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n", encoding="utf-8"
+    )
+    ledger = tmp_path / "三年 台账.csv"
+    ledger.write_text(THREE_YEARS, encoding="utf-8")
+    assert main(["report", str(source), "--out", str(tmp_path / "out"), "--ledger", str(ledger)]) == 0
+    text = _page_text(tmp_path / "out" / "04-article-64-funds.html")
+
+    # by hand: 2023 is the latest year with all five funds (maternity inside medical from 2019);
+    # revenue 7517 + 3519 + 121 + 151 = 11308, expenditure 6911 + 3013 + 129 + 143 = 10196;
+    # pension 7517 / 11308 = 66.5% of revenue, work injury 121 / 11308 = 1.1%, and it paid out more (129)
+    assert "Ledger: 三年 台账.csv" in text and "Shown: the funds in 2023 (the latest year with all five funds)" in text
+    for part in ["11,308 亿元", "10,196", "66.5%", "1.1%", "work injury (121 / 129)", "7517.0", "11308.0"]:
+        assert part in text, part
+    assert "This ledger holds no provincial figures: nothing to show here." in text
+    assert "no release had to be set aside" in text
+
+    bundled = funds.published_ledger()
+    figures = pd.concat([bundled[m] for m in funds.MEASURES]).dropna()
+    figures = figures[figures >= 100].unique()
+    leaked = [f for f in figures if funds.prose.yi_text(f) in text or f"{f:.1f}" in text]
+    assert leaked == []
+    hosts = bundled["source"].str.extract(r"https?://([^/]+)")[0].dropna().unique()
+    assert [h for h in hosts if h in text] == []

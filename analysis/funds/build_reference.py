@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..config import FUND_SOURCES_DIR, display_path
 from ..provinces import SHORT_NAME
-from .sources import REFERENCE_TABLE, SOURCES
+from .sources import REFERENCE_TABLE, RELEASE_CORRECTIONS, SOURCES
 
 COLUMNS = [
     "year",
@@ -47,22 +47,40 @@ def _tidy(df: pd.DataFrame, file: str, national_notes: pd.DataFrame) -> pd.DataF
         out["province_code"] = ""
         out["province_name_en"] = ""
     out["province_name_zh"] = out["province_code"].map(SHORT_NAME).fillna("")
+    said = out["release"] if "release" in out else pd.Series("", index=out.index)  # the file's own word
     if "release" not in out:
         out["release"] = source.release
-    out["source_quality"] = source.quality
+    if "source_quality" not in out:
+        out["source_quality"] = source.quality
     out["source_file"] = file
     if "source_table" in out:
         out["source_note"] = out["source_table"]
     elif "note" in out:
         out["source_note"] = out["note"]
-    else:  # provincial rows come from the same by-region table as the national total
+    elif "source_note" not in out:  # provincial rows come from the same by-region table as the national total
         keyed = out.merge(national_notes, on=["year", "fund", "source_url"], how="left")
         out["source_note"] = ("By-region row of: " + keyed["national_note"].fillna("")).to_numpy()
     if "balance_measure" not in out:
         has_balance = out["year_end_balance"].str.strip() != ""
-        measure = out["fund"].map({"work_injury": "incl_reserves"}).fillna("total")
+        measure = out["fund"].map({"work_injury": "incl_reserve"}).fillna("total")  # the later files' word
         out["balance_measure"] = measure.where(has_balance, "")
-    return out[COLUMNS]
+    return _corrected(out[COLUMNS], said)
+
+
+def _corrected(out: pd.DataFrame, said: pd.Series) -> pd.DataFrame:
+    """The rows of RELEASE_CORRECTIONS with their release set right, and the note saying what the file said."""
+    fixes = pd.DataFrame(
+        [(f, str(line), release, why) for (f, line), (release, why) in RELEASE_CORRECTIONS.items()],
+        columns=["source_file", "source_row", "fixed", "why"],
+    )
+    hit = out[["source_file", "source_row"]].merge(fixes, how="left")
+    fixed = hit["fixed"].notna().to_numpy()
+    said = ("'" + said + "'").where(said.ne(""), "no release").to_numpy()
+    note = " [release: " + hit["fixed"] + "; the source file says " + said + "; " + hit["why"] + "]"
+    out = out.copy()
+    out.loc[fixed, "source_note"] = out.loc[fixed, "source_note"] + note[fixed].to_numpy()
+    out.loc[fixed, "release"] = hit.loc[fixed, "fixed"].to_numpy()
+    return out
 
 
 def build_reference_table(sources_dir: str | Path = FUND_SOURCES_DIR) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import pandera.pandas as pa
 from ..config import display_path, resolve_input
 from ..contract import LoadError
 from ..read import sniff_encoding
-from .model import FUND_CODES, FUNDS, LEDGER_KEY, MEASURES
-from .sources import REFERENCE_TABLE, SOURCES
+from .model import FUND_CODES, FUNDS, LEDGER_KEY, MEASURES, SCHEME_ALIASES, SCHEMES
+from .sources import REFERENCE_TABLE, RELEASES, apply_precedence
 
 HEADERS = {
     "year": ["year", "年度", "年份", "年"],
@@ -26,6 +26,7 @@ HEADERS = {
     "unit": ["unit", "单位"],
     "source": ["source", "source_url", "来源", "数据来源"],
     "source_quality": ["source_quality", "来源质量"],
+    "release": ["release", "发布", "发布类型"],
 }
 REQUIRED = ["year", "fund", "revenue", "expenditure", "balance"]
 _HEADER_ALIAS = {alias: col for col, aliases in HEADERS.items() for alias in aliases}
@@ -51,13 +52,19 @@ _FUND_ALIAS = {
     "生育保险": "maternity",
 }
 _SCHEME_ALIAS = {
+    **SCHEME_ALIASES,
+    **dict(zip(SCHEMES["name_zh"], SCHEMES["code"], strict=True)),
     "": "all",
     "合计": "all",
     "全部": "all",
-    "城镇职工": "employee",
     "职工": "employee",
-    "城乡居民": "urban_rural_resident",
     "居民": "urban_rural_resident",
+    "新农合": "rural_ncms",
+}
+_RELEASE_ALIAS = {
+    **dict(zip(RELEASES["name_zh"], RELEASES["code"], strict=True)),
+    "统计公报": "communique",
+    "快报": "express",
 }
 _NATIONAL = {"", "全国", "national", "total", "合计"}
 # divisor that turns an amount in this unit into 亿元 (100 million yuan)
@@ -88,6 +95,7 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "balance": _amount,
         "source": pa.Column(str),
         "source_quality": pa.Column(str),
+        "release": pa.Column(str),
         "row": pa.Column("int64"),
     },
     unique=LEDGER_KEY,
@@ -213,6 +221,7 @@ def validate_ledger(df: pd.DataFrame, name: str = "ledger") -> pd.DataFrame:
     scheme = scheme.replace(_SCHEME_ALIAS)  # a small vocabulary; other schemes are kept as written
 
     quality = text["source_quality"].replace("", "own ledger") if "source_quality" in text else "own ledger"
+    release = text["release"].str.casefold().replace(_RELEASE_ALIAS) if "release" in text else ""
     ledger = pd.DataFrame(
         {
             "year": year.fillna(0).astype("int64"),
@@ -222,6 +231,7 @@ def validate_ledger(df: pd.DataFrame, name: str = "ledger") -> pd.DataFrame:
             **amounts,
             "source": text["source"].replace("", name) if "source" in text else name,
             "source_quality": quality,
+            "release": release,
             "row": df.index.to_series().add(2).astype("int64"),
         }
     )
@@ -260,32 +270,37 @@ def read_reference_table(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
     return df
 
 
-def published_ledger(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
-    """The reference table as a fund ledger: one row per key (the best-ranked source), each keeping its source."""
+def reference_rows(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
+    """Every reference-table row as a ledger row, before the precedence rule, published totals too."""
+    # One scheme is one code (SCHEME_ALIASES); fund `all_funds` rows are published totals across funds.
     t = read_reference_table(path)
     province = (t["province_name_zh"] + " " + t["province_name_en"]).where(t["province_code"].ne(""), "")
-    ledger = pd.DataFrame(
+    return pd.DataFrame(
         {
             "year": t["year"],
             "province": province,
             "fund": t["fund"],
-            "scheme": t["scheme"],
+            "scheme": t["scheme"].replace(SCHEME_ALIASES),
             "revenue": t["revenue"],
             "expenditure": t["expenditure"],
             "balance": t["year_end_balance"],
             "source": t["source_url"],
             "source_quality": t["source_quality"],
+            "release": t["release"],
             "row": t.index.to_series() + 2,  # line in fund_figures.csv (line 1 is the header)
             "source_file": t["source_file"],
             "source_row": t["source_row"],
             "balance_measure": t["balance_measure"],
-            "release": t["release"],
         }
     )
-    rank = ledger["source_file"].map({file: source.rank for file, source in SOURCES.items()})
-    ledger = ledger.assign(_rank=rank).sort_values(["_rank", "row"], kind="stable")
-    ledger = ledger.drop_duplicates(LEDGER_KEY).sort_values("row")
-    return check_ledger(ledger.drop(columns="_rank").reset_index(drop=True), display_path(path))
+
+
+def published_ledger(path: str | Path = REFERENCE_TABLE) -> pd.DataFrame:
+    """The reference table as a fund ledger: per key the row the precedence rule keeps, with its source."""
+    # Published totals across funds are left out: they are no fund.
+    rows = reference_rows(path)
+    kept, _ = apply_precedence(rows[rows["fund"].isin(FUND_CODES)], LEDGER_KEY, MEASURES)
+    return check_ledger(kept.reset_index(drop=True), display_path(path))
 
 
 def open_ledger(source: str | Path | None = None) -> pd.DataFrame:
