@@ -30,8 +30,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv (when missing) and install the pinned stack
 
-report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER= for notebook 04, PROVINCE= for one province's view, REGISTER= to record the run in a case register): flags, workbooks, HTML in OUT
-	$(PY) -m analysis report $(call quote,DATA) --out $(call quote,OUT) $(if $(LEDGER),--ledger $(call quote,LEDGER),) $(if $(PROVINCE),--province $(call quote,PROVINCE),) $(if $(REGISTER),--register $(call quote,REGISTER),)
+report: $(STAMP) ## the main job on DATA (default: the bundled sample; LEDGER=, FUND_YEAR=, PROVINCE_YEAR= for notebook 04, PROVINCE= for one province's view, REGISTER= to record the run in a case register): flags, workbooks, HTML in OUT
+	$(PY) -m analysis report $(call quote,DATA) --out $(call quote,OUT) $(if $(LEDGER),--ledger $(call quote,LEDGER),) $(if $(PROVINCE),--province $(call quote,PROVINCE),) $(if $(REGISTER),--register $(call quote,REGISTER),) $(if $(FUND_YEAR),--fund-year $(call quote,FUND_YEAR),) $(if $(PROVINCE_YEAR),--province-year $(call quote,PROVINCE_YEAR),)
 
 flag: $(STAMP) ## flags.csv and summary.json for DATA in OUT (REGISTER= to record the run in a case register)
 	$(PY) -m analysis flag $(call quote,DATA) --out $(call quote,OUT) $(if $(REGISTER),--register $(call quote,REGISTER),)
