@@ -178,7 +178,10 @@ def _page_text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
-def test_report_on_a_national_only_ledger_shows_its_figures_and_none_of_the_bundled(tmp_path):
+def test_report_on_a_national_only_ledger_shows_its_figures_and_none_of_the_bundled(tmp_path, monkeypatch):
+    """`report INPUT --ledger L` renders 04 on L (the other pages are the session report's to test: left out here,
+    they would add half a minute)."""
+    monkeypatch.setattr("analysis.report.REPORT_NOTEBOOKS", ["04-article-64-funds"])
     source = tmp_path / "a.csv"
     source.write_text(
         "application_id,id_number,province,applied_on\nA1,11010519491231002X,44,2023-05-01\n", encoding="utf-8"
