@@ -278,13 +278,16 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
 
 def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
     """All flags, one row per (application, flag), ordered by input row then flag."""
-    parts = _row_flags(records, check_documents) + _overlap_flags(records)
-    flags = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
+    parts = [p for p in _row_flags(records, check_documents) + _overlap_flags(records) if len(p)]
+    # every part holds one flag: its rank per row without reading a million flag strings back
+    rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts] or [[]])
+    flags = pd.concat(parts or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
     for column in FLAG_COLUMNS:
         if column not in flags.columns:
             flags[column] = pd.NA
-    rank = pd.Categorical(flags["flag"], categories=FLAGS).codes
-    flags = flags.iloc[np.lexsort((rank, flags["row"].to_numpy(dtype=np.int64)))].reset_index(drop=True)
+    # by row, then flag: one sort of a combined key (rows are positive), stable as lexsort is
+    order, _ = argsort_stable(flags["row"].to_numpy(dtype=np.int64) * len(FLAGS) + rank.astype(np.int64))
+    flags = flags.iloc[order].reset_index(drop=True)
     flags["flag"] = flags["flag"].astype("str")
     flags["row"] = flags["row"].astype("int64")
     return flags[FLAG_COLUMNS]
