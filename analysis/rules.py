@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import provinces
-from ._fast.arrow import as_str, rows, take
+from ._fast.arrow import as_str, day_text, rows, take
 from ._fast.sorting import argsort_stable
 from .contract import FLAG_COLUMNS, FLAGS, Loaded
 
@@ -220,10 +220,9 @@ _SHORT_NAMES = pa.array([provinces.SHORT_NAME.get(f"{c:02d}", "") for c in range
 
 
 def _day_text(values: pd.Series) -> pa.Array:
-    """Dates as YYYY-MM-DD text (null for none), by numpy: Arrow's strftime is several times slower."""
-    days = values.to_numpy(dtype="datetime64[D]")
-    missing = np.isnat(days)
-    return pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(), mask=missing)
+    """Dates as YYYY-MM-DD text (null for none), by numpy (_fast.arrow.day_text): Arrow's strftime is several
+    times slower."""
+    return day_text(values.to_numpy(dtype="datetime64[D]"))
 
 
 def _text(value: str) -> pa.Scalar:
