@@ -203,3 +203,108 @@ def count_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows
+
+
+# ---------------------------------------------------------------- the clean-number file
+
+CLEAN_APPS = [1] * 85 + [2] * 12 + [3, 4, 5]  # applications per person: 85%, 12%, 3% three to five
+CLEAN_FIRST, CLEAN_LAST = "2010-01-01", "2025-12-31"  # application days
+CLEAN_BIRTHS = ("1930-01-01", "2005-12-31")  # all before the first application day: no birth after applying
+
+
+def clean_path(rows: int, folder: Path) -> Path:
+    return folder / f"engines-clean-{rows}.parquet"
+
+
+def _fixed_text(matrix) -> object:
+    """An (n, width) ASCII byte matrix as an Arrow string array, from its buffers (no Python objects)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n, width = matrix.shape
+    offsets = (np.arange(n + 1, dtype=np.int32) * width).tobytes()
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(matrix).tobytes()))
+
+
+def _digits(values, width: int):
+    """Non-negative integers as an (n, width) matrix of ASCII digits, zero-padded."""
+    import numpy as np
+
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    return ((values[:, None] // powers) % 10 + ord("0")).astype(np.uint8)
+
+
+def clean_chunk(index: int, chunks: int, rows: int, seed: int, most: int | None = None):
+    """`rows` applications of clean numbers (the clean file's chunk `index` of `chunks`, each of at most `most`
+    rows) as an Arrow table."""
+    import numpy as np
+    import pyarrow as pa
+
+    from analysis import provinces
+
+    rng = np.random.default_rng([seed, index, 2])
+    per = rng.choice(CLEAN_APPS, size=int(rows / 1.2) + 64)
+    while per.sum() < rows:
+        per = np.r_[per, rng.choice(CLEAN_APPS, size=1024)]
+    per = per[: int(np.searchsorted(np.cumsum(per), rows)) + 1]
+    persons = len(per)
+    person = np.repeat(np.arange(persons), per)[:rows]
+    # the person's number: a province-level prefix, four region digits, a birth date, a sequence, the check
+    prefixes = np.array(sorted(int(p) for p in provinces.ID_PREFIXES))
+    low, high = (np.datetime64(d, "D").astype(np.int64) for d in CLEAN_BIRTHS)
+    birth = rng.integers(low, high + 1, size=persons).astype("datetime64[D]")
+    ymd = birth.astype(str).astype("U10")
+    born = np.char.replace(ymd, "-", "").astype(np.int64)
+    body = _digits(
+        ((rng.choice(prefixes, size=persons) * 10_000 + rng.integers(0, 10_000, size=persons)) * 100_000_000 + born)
+        * 1000
+        + rng.integers(0, 1000, size=persons),
+        17,
+    )
+    weighted = (body.astype(np.int64) - ord("0")) @ np.array(WEIGHTS, dtype=np.int64)
+    check = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)[weighted % 11]
+    number = np.concatenate([body, check[:, None]], axis=1)
+    # each application: a day; the person's home province, or another one for a third of the repeats
+    first, last = (np.datetime64(d, "D").astype(np.int64) for d in (CLEAN_FIRST, CLEAN_LAST))
+    applied = rng.integers(first, last + 1, size=rows)
+    codes = np.array(sorted(provinces.CODES))
+    home = rng.integers(0, len(codes), size=persons)
+    repeat = np.r_[False, person[1:] == person[:-1]]
+    province = np.where(repeat & (rng.random(rows) < 1 / 3), rng.integers(0, len(codes), size=rows), home[person])
+    # cancelled: a tenth of the applications, and half of a repeating person's; some before the next one
+    cancelled = np.where(
+        rng.random(rows) < np.where(np.r_[repeat[1:], False] | repeat, 0.5, 0.1),
+        applied + rng.integers(1, 1500, size=rows),
+        -1,
+    )
+    # application ids: A and 10 digits, distinct over the file (chunk index in the low digits), in random order
+    spread = 10**10 // (chunks * (most or rows))  # the same in every chunk: no two ids meet
+    serial = (rng.permutation(rows).astype(np.int64) * chunks + index) * spread + rng.integers(0, spread, size=rows)
+    app = np.concatenate([np.full((rows, 1), ord("A"), dtype=np.uint8), _digits(serial, 10)], axis=1)
+    shuffle = rng.permutation(rows)  # a person's applications apart in the file, as in a real export
+    days = pa.array(applied[shuffle].astype(np.int32), pa.int32()).cast(pa.date32())
+    gone = cancelled[shuffle]
+    return pa.table(
+        {
+            "application_id": _fixed_text(app[shuffle]),
+            "id_number": _fixed_text(number[person[shuffle]]),
+            "province": pa.array(codes[province[shuffle]].astype(object), pa.string()),
+            "applied_on": days,
+            "cancelled_on": pa.array(gone.astype(np.int32), pa.int32(), mask=gone < 0).cast(pa.date32()),
+        }
+    )
+
+
+def write_clean_applications(rows: int, path: Path, seed: int = 1) -> float:
+    """Write exactly `rows` applications of clean numbers (bench_engines.py, --clean) to a Parquet file; seconds."""
+    import pyarrow.parquet as pq
+
+    start = time.perf_counter()
+    tmp = path.with_suffix(".partial")
+    chunks = -(-rows // CHUNK_ROWS)
+    with pq.ParquetWriter(tmp, clean_chunk(0, 1, 1, seed).schema) as writer:
+        for index in range(chunks):
+            table = clean_chunk(index, chunks, min(CHUNK_ROWS, rows - index * CHUNK_ROWS), seed, min(CHUNK_ROWS, rows))
+            writer.write_table(table, row_group_size=ROW_GROUP)
+    tmp.replace(path)
+    return time.perf_counter() - start

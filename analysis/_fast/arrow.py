@@ -89,6 +89,27 @@ def fixed_width_text(matrix: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(at), pa.py_buffer(matrix)])
 
 
+def day_text(days: np.ndarray) -> pa.Array:
+    """datetime64[D] days as YYYY-MM-DD large_string text, null for NaT, built as a byte matrix (no Python
+    objects). Plain form: `pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(),
+    mask=np.isnat(days))` (a Python string per day: a second on two million)."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    missing = np.isnat(days)
+    filled = np.where(missing, np.datetime64(0, "D"), days)
+    months = filled.astype("datetime64[M]")
+    year = filled.astype("datetime64[Y]").astype(np.int64) + 1970
+    if len(days) and not ((year >= 1000) & (year <= 9999)).all():  # other widths: the plain form
+        return pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(), mask=missing)
+    month = months.astype(np.int64) % 12 + 1
+    day = (filled - months).astype(np.int64) + 1
+    matrix = np.full((len(days), 10), ord("-"), dtype=np.uint8)
+    for col, (value, power) in enumerate([(year, 1000), (year, 100), (year, 10), (year, 1)]):
+        matrix[:, col] = value // power % 10 + ord("0")
+    for col, (value, power) in zip([5, 6, 8, 9], [(month, 10), (month, 1), (day, 10), (day, 1)], strict=True):
+        matrix[:, col] = value // power % 10 + ord("0")
+    return fixed_width_text(matrix, ~missing)
+
+
 def _chunks(values: pd.Series) -> list[pa.Array] | None:
     if not is_arrow_text(values):
         return None

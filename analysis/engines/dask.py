@@ -46,7 +46,7 @@ from ..contract import (
     LoadReport,
 )
 from ..contract import load_report as contract_load_report
-from ..ids import assign_other_ids
+from ..ids import OTHER_IDS, assign_other_ids
 from ..normalize import mark_shared_ids, normalize, part_facts
 from ..read import map_headers, sniff_encoding
 from ..values import as_text
@@ -156,7 +156,12 @@ def _normalize_part(
     out = normalize(_plain_strings(raw), file_format, first_row=2 + starts[number])
     mark_shared_ids(out, counts=shared)
     out = out.drop(columns=[c for c in DISPLAY_ONLY if c in out.columns])
-    out[SHARD] = out["person_key"].fillna("#" + out["row"].astype("str")).astype("str")
+    # shuffled on an int64, not the key's text: the person number, a hash of other documents' keys (numbered per
+    # input partition), minus the row where there is no key
+    pid, has = out["person_id"].to_numpy(dtype=np.int64), out["person_key"].notna().to_numpy()
+    shard, other = np.where(has, pid, -out["row"].to_numpy(dtype=np.int64)), has & ((pid < 0) | (pid >= OTHER_IDS))
+    shard[other] = pd.util.hash_pandas_object(out["person_key"][other], index=False).to_numpy().view(np.int64)
+    out[SHARD] = shard
     return out
 
 
@@ -177,10 +182,6 @@ def _partial_summary(flags: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The summary's counts of one partition; they add up because a person's rows share a partition."""
     partial = export.summary(_ZERO_REPORT, flags)
     return pd.DataFrame({k: [int(partial[k])] for k in keys}, dtype="int64")
-
-
-def _case_keys(flags: pd.DataFrame) -> pd.Series:
-    return flags["person_key"].dropna().drop_duplicates()
 
 
 def _for_output(flags: pd.DataFrame, case_keys: np.ndarray) -> pd.DataFrame:
@@ -334,7 +335,7 @@ def _totals(client: Any, flags: dd.DataFrame, report: LoadReport, show: bool) ->
         client,
         [
             flags.map_partitions(_partial_summary, keys, meta=partial_meta),
-            flags.map_partitions(_case_keys, meta=("person_key", "str")),
+            flags.map_partitions(lambda f: f["person_key"].dropna().drop_duplicates(), meta=("person_key", "str")),
         ],
         show,
     )
