@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +48,17 @@ def register_key(db: str, is_postgres: bool, creating: bool) -> tuple[bytes, Pat
 
 
 def write_key_file(path: Path, key: bytes) -> None:
-    """Write a key file readable and writable by its owner only; never over an existing one."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        os.fchmod(handle.fileno(), 0o600)  # whatever the umask
-        handle.write(key.decode("ascii") + "\n")
+    """Write a key file readable and writable by its owner only, whole or not at all, never over an existing one
+    (FileExistsError): written to a temporary name first, then linked into place, so another run starting at the
+    same moment reads either no key file or the complete key."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # whatever the umask
+            handle.write(key.decode("ascii") + "\n")
+        os.link(temporary, path)  # atomic, and refuses an existing file
+    finally:
+        os.unlink(temporary)
 
 
 def key_check(key: bytes) -> str:
