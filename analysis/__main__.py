@@ -85,10 +85,9 @@ def _recording(args: argparse.Namespace, rows_read: int, flags, show: bool):
     if not args.register:
         return contextlib.nullcontext(None)
     from .register import recording
-    from .rules import flag_counts
 
     _step(f"登记 recording the run in {args.register} …", show)
-    return recording(args.register, args.input, rows_read, flags, flag_counts(flags))
+    return recording(args.register, args.input, rows_read, flags)
 
 
 def _register(args: argparse.Namespace) -> int:

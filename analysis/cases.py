@@ -78,7 +78,7 @@ def case_table(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = No
     ids = case_ids(flags)
     lookup = dict(zip(flags["person_key"], ids, strict=True))
     wanted = flags[flags["flag"] == flag] if flag else flags
-    live = apps["cancelled_on"].isna() | (apps["cancelled_on"] > export_date(records))
+    live = live_at_export(apps, records)
     grouped = apps.assign(live=live, flagged=apps["row"].isin(wanted["row"])).groupby("person_key", sort=True)
     table = grouped.agg(
         id_type=("id_type", "first"),
@@ -180,6 +180,16 @@ def example_timelines(records: pd.DataFrame, flags: pd.DataFrame, flag: str, per
     out = apps[apps["case_id"].isin(chosen)].copy()
     out["person"] = out["case_id"] + " " + privacy.mask_ids(out["person_key"])
     return out.drop(columns=["person_key", "name"]).reset_index(drop=True)
+
+
+def live_at_export(apps: pd.DataFrame, records: pd.DataFrame) -> pd.Series:
+    """Whether each application's card is live at the export's date (a later cancellation is scheduled)."""
+    return apps["cancelled_on"].isna() | (apps["cancelled_on"] > export_date(records))
+
+
+def card_status(live: pd.Series) -> np.ndarray:
+    """'有效 live' or '已注销 cancelled' for each card, as the workbook's sheets show it."""
+    return np.where(live, "有效 live", "已注销 cancelled")
 
 
 def export_date(records: pd.DataFrame) -> pd.Timestamp:

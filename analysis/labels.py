@@ -37,6 +37,10 @@ PAIR_REASON_EN = {
 }
 
 
+# the case register's states (docs/register.md)
+REGISTER_STATES = {"new": "新 new", "open": "仍在 open", "gone": "已消失 gone", "back": "重现 back"}
+
+
 def pair_reason_label(reason: str) -> str:
     """'号码变更 number changed' for a possible duplicate's reason."""
     return f"{PAIR_REASON_ZH[reason]} {PAIR_REASON_EN[reason]}"

@@ -8,7 +8,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from . import labels, privacy, provinces
-from .cases import export_date
+from .cases import card_status, live_at_export
 from .matching import REASONS
 
 SIDES = {"a": "A", "b": "B"}
@@ -219,9 +219,7 @@ def review_sheet(records: pd.DataFrame, pairs: pd.DataFrame | None, masked: bool
     if pairs is None or pairs.empty:
         return pd.DataFrame({c: pd.Series(dtype="str") for c, *_ in REVIEW_COLUMNS})
     apps = side_applications(records, pairs)
-    day = export_date(records)
-    live = apps["cancelled_on"].isna() | (apps["cancelled_on"] > day)
-    apps["card"] = np.where(live, "有效 live", "已注销 cancelled")
+    apps["card"] = card_status(live_at_export(apps, records))
     apps["reason"] = apps["reason"].map(labels.pair_reason_label)
     apps["overlapping"] = apps["overlapping"].map(YES_NO)
     apps["province"] = apps["province_code"] + " " + apps["province_code"].map(provinces.SHORT_NAME)
@@ -230,12 +228,6 @@ def review_sheet(records: pd.DataFrame, pairs: pd.DataFrame | None, masked: bool
     apps["note"] = ""
     sheet = apps[[c for c, *_ in REVIEW_COLUMNS]]
     return privacy.mask_frame(sheet) if masked else sheet
-
-
-def review_header(column: str) -> str:
-    """The review sheet's header of a column: '核查结论 decision'."""
-    zh, en = next((zh, en) for c, zh, en, _ in REVIEW_COLUMNS if c == column)
-    return f"{zh} {en}"
 
 
 def headline(pairs: pd.DataFrame) -> pd.DataFrame:

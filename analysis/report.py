@@ -25,7 +25,7 @@ from .load import load_applications
 from .matching import possible_duplicates
 from .register import forget_run, recording
 from .register.store import is_postgres, shown, without_password
-from .rules import flag_counts, flag_loaded
+from .rules import flag_loaded
 from .workbook import write_workbook
 
 WORKBOOK = "cases.xlsx"
@@ -115,7 +115,7 @@ def _recording(register: str | Path | None, source: Path, rows_read: int, flags:
     if not register:
         return contextlib.nullcontext(None)
     _step(f"登记 recording the run in {shown(register)} …", show)
-    return recording(register, source, rows_read, flags, flag_counts(flags))
+    return recording(register, source, rows_read, flags)
 
 
 @contextlib.contextmanager

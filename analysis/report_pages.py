@@ -146,10 +146,7 @@ def index_page(
             f"<td>{pairs:,}</td><td></td></tr>"
         )
     if "register" in summary:  # register cases of this run per state (docs/register.md)
-        states = " · ".join(
-            f"{zh} {summary['register'][k]:,}"
-            for k, zh in [("new", "新 new"), ("open", "仍在 open"), ("gone", "已消失 gone"), ("back", "重现 back")]
-        )
+        states = " · ".join(f"{zh} {summary['register'][k]:,}" for k, zh in labels.REGISTER_STATES.items())
         rows += f"<tr><td>登记簿 register cases</td><td colspan=2>{states}</td></tr>"
     notes = "".join(f'<div class="note">{html.escape(labels.note_zh(n))}</div>' for n in summary.get("notes", []))
     steps = "".join(f"<li>{html.escape(zh)}<br><small>{html.escape(en)}</small></li>" for zh, en in NEXT_STEPS)

@@ -198,7 +198,7 @@ def write_workbook(
         wb,
         REVIEW_SHEET,
         review,
-        [pair_review.review_header(c) for c in review.columns],
+        [worklist.header(c, pair_review.REVIEW_COLUMNS) for c in review.columns],
         {**_WIDTHS, "reason": 26, "province": 12, "overlapping": 10, "decision": 30, "note": 30},
         blocks=review["pair_id"],
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import labels, provinces
-from .cases import case_ids, export_date
+from .cases import card_status, case_ids, live_at_export
 from .contract import PERSON_FLAGS
 
 ACT_ON = "★ 需处理 act on"
@@ -121,9 +121,8 @@ def working_list(records: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     conflicts = mine.dropna(subset=["conflicts_with"]).groupby("row")["conflicts_with"].first()
     apps = apps.join(conflicts, on="row")
 
-    day = export_date(records)
-    live = apps["cancelled_on"].isna() | (apps["cancelled_on"] > day)
-    apps["card"] = np.where(live, "有效 live", "已注销 cancelled")
+    live = live_at_export(apps, records)
+    apps["card"] = card_status(live)
     live_cards = live.groupby(apps["person_key"]).transform("sum")
     apps["act_on"] = np.where(live & (live_cards >= 2), ACT_ON, "")
 
@@ -140,7 +139,7 @@ def working_list(records: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     return apps[[c for c, *_ in COLUMNS]].reset_index(drop=True)
 
 
-def header(column: str) -> str:
-    """The working list's header of a column: '申领日期 applied on'."""
-    zh, en = next((zh, en) for c, zh, en, _ in COLUMNS if c == column)
+def header(column: str, columns: list[tuple[str, str, str, str]] = COLUMNS) -> str:
+    """A sheet's header of a column from its (column, Chinese, English, meaning) list: '申领日期 applied on'."""
+    zh, en = next((zh, en) for c, zh, en, _ in columns if c == column)
     return f"{zh} {en}"

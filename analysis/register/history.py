@@ -26,7 +26,7 @@ def sample_register(folder: str | Path | None = None) -> Path:
     under a key of its own: what notebook 06 shows when given no register (the same every time it runs)."""
     from ..contract import LoadError
     from ..load import load_applications
-    from ..rules import flag_counts, flag_loaded
+    from ..rules import flag_loaded
     from .runs import recording
 
     folder = Path(folder or tempfile.mkdtemp(prefix="register-sample-"))
@@ -40,8 +40,7 @@ def sample_register(folder: str | Path | None = None) -> Path:
             loaded = load_applications(month)
             exported = loaded.frame["applied_on"].max().to_pydatetime()  # an export's date: its latest application
             flags = flag_loaded(loaded)
-            counts = flag_counts(flags)
-            with recording(db, month, loaded.report.rows_read, flags, counts, recorded_at=exported) as recorded:
+            with recording(db, month, loaded.report.rows_read, flags, recorded_at=exported) as recorded:
                 cases = recorded.cases
             if run == 2:
                 store_statuses(db, sample_statuses(cases), "示例状态 sample statuses")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..contract import PERSON_FLAGS
+from ..rules import flag_counts
 from .keys import file_sha256, person_hashes
 from .store import Connection, transaction
 
@@ -95,19 +96,12 @@ def run_cases(connection: Connection, run_id: int, hashes: dict[str, str]) -> pd
     return table[CASE_COLUMNS]
 
 
-def state_counts(connection: Connection, run_id: int) -> dict[str, int]:
-    """Cases per state in one run, every state listed."""
-    found = dict(connection.rows("SELECT state, count(*) FROM states WHERE run_id = ? GROUP BY state", (run_id,)))
-    return {state: int(found.get(state, 0)) for state in STATES}
-
-
 @contextlib.contextmanager
 def recording(
     db: str | Path,
     source: str | Path,
     rows_read: int,
     flags: pd.DataFrame,
-    counts: dict[str, int],
     wait: float | None = None,
     recorded_at: datetime | None = None,
 ) -> Iterator[Recorded]:
@@ -132,12 +126,15 @@ def recording(
                     Path(source).name,
                     digest,
                     rows_read,
-                    json.dumps(counts),
+                    json.dumps(flag_counts(flags)),
                 ),
             )
         else:
             run_id = int(earlier)
-        yield Recorded(run_id, earlier is None, state_counts(connection, run_id), run_cases(connection, run_id, hashes))
+        cases = run_cases(connection, run_id, hashes)
+        found = cases["state"].value_counts()
+        counts = {state: int(found.get(state, 0)) for state in STATES}
+        yield Recorded(run_id, earlier is None, counts, cases)
 
 
 def forget_run(db: str | Path, run_id: int) -> None:

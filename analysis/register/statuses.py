@@ -13,7 +13,7 @@ from .. import labels, privacy
 from .store import RegisterError, is_postgres, transaction
 
 STATUSES = {"待核查": "to check", "已联系": "contacted", "已注销": "card cancelled", "无需处理": "no action needed"}
-STATE_LABELS = {"new": "新 new", "open": "仍在 open", "gone": "已消失 gone", "back": "重现 back"}
+STATE_LABELS = labels.REGISTER_STATES
 SHEET = "登记 Register cases"
 # (column, header): the register sheet; `register import` finds its columns by these headers
 COLUMNS = [
