@@ -19,7 +19,7 @@ from .matching import for_rules
 from .normalize import mark_shared_ids, normalize
 from .read import map_headers, parquet_frame, parquet_problem, parquet_schema
 
-BATCH_ROWS = 2_000_000  # Parquet rows normalized at a time
+BATCH_ROWS = 1_000_000  # Parquet rows normalized at a time: small enough that both threads stay busy to the end
 THREADS = 2  # batches normalized at once (numpy and Arrow release the GIL)
 
 

@@ -91,7 +91,8 @@ def test_digits18_checks_every_byte_at_every_place():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="0123456789", min_size=17, max_size=17), min_size=1, max_size=20))
 def test_body_numbers_are_the_digits_read_as_numbers(bodies):
-    """One float32 product gives the check sum, the 17 digits, the prefix and the birth date parts exactly."""
+    """Eight digits at a time (SWAR) and column sums give the check sum, the 17 digits, the prefix and the birth
+    date parts exactly."""
     matrix = np.array([list(b.encode()) for b in bodies], dtype=np.uint8)
     got = digits.body_numbers(matrix)
     assert got["number"].tolist() == [int(b) for b in bodies]
@@ -100,6 +101,17 @@ def test_body_numbers_are_the_digits_read_as_numbers(bodies):
     assert got["year"].tolist() == [int(b[6:10]) for b in bodies]
     assert got["month"].tolist() == [int(b[10:12]) for b in bodies]
     assert got["day"].tolist() == [int(b[12:14]) for b in bodies]
+
+
+def test_body_numbers_of_any_bytes_are_numbers_not_errors():
+    """Rows that are not digits (validate_ids reads every 18-character row before it knows) give some number:
+    the prefix stays a valid index of the prefix table and nothing raises."""
+    matrix = np.arange(256 * 17, dtype=np.int64).reshape(256, 17).astype(np.uint8)
+    got = digits.body_numbers(matrix)
+    assert all(len(values) == 256 for values in got.values())
+    assert (got["prefix"] >= 0).all() and (got["month"] >= 0).all()
+    assert {values.dtype for values in got.values()} == {np.dtype(np.int64)}
+    assert digits.body_numbers(np.zeros((0, 17), dtype=np.uint8))["number"].tolist() == []
 
 
 @settings(max_examples=200, deadline=None)
