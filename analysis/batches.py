@@ -90,6 +90,6 @@ def normalize_parquet_in_batches(
     del frames
     release_memory()
     # each batch numbered its own `<id_type>:<number>` keys: number them over the whole file
-    frame["person_id"] = assign_other_ids(frame["person_key"], frame["person_id"].to_numpy())
+    frame["person_id"] = assign_other_ids(frame["other_key"], frame["person_id"].to_numpy())
     mark_shared_ids(frame)
     return frame, columns, ignored, firsts[-1] - 2, facts

@@ -17,7 +17,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._fast.arrow import as_str, coded_text, fixed_width, fixed_width_text, is_arrow_text, pieces, text_array
+from ._fast.arrow import (
+    arrow_of,
+    as_str,
+    coded_text,
+    fixed_width,
+    fixed_width_text,
+    is_arrow_text,
+    null_text,
+    pieces,
+    take,
+    text_array,
+)
 from ._fast.digits import body_numbers, digits18
 from ._fast.text import any_byte, byte_table
 from .provinces import ID_PREFIXES
@@ -157,18 +168,18 @@ def _birth_codes(year: np.ndarray, month: np.ndarray, day: np.ndarray, applied: 
     return code
 
 
-def _problems(code: np.ndarray) -> pa.Array:
-    """Problem codes as reason text (null for FINE)."""
+def _problems(code: np.ndarray, index: pd.Index) -> pd.Series:
+    """Problem codes as reason text (missing for FINE)."""
     present = code != FINE
     if not present.any():
-        return pa.nulls(len(code), pa.string())
+        return null_text(index)
     kinds = np.unique(code[present])
     words = [
         REASONS[k] if k < EMPTY_CODE else EMPTY if k == EMPTY_CODE else _shape_message(int(k) - SHAPE) for k in kinds
     ]
     lookup = np.zeros(int(kinds[-1]) + 1, dtype=np.int64)
     lookup[kinds] = np.arange(len(kinds))
-    return coded_text(np.where(present, lookup[code], -1), words)
+    return pd.Series(as_str(coded_text(np.where(present, lookup[code], -1), words)), index=index)
 
 
 def validate_ids(
@@ -228,7 +239,7 @@ def validate_ids(
     return pd.DataFrame(
         {
             "person_key": key_text,
-            "id_problem": pd.Series(as_str(_problems(code)), index=values.index),
+            "id_problem": _problems(code, values.index),
             "person_id": person_id,
         },
         index=values.index,
@@ -237,6 +248,34 @@ def validate_ids(
 
 
 OTHER_IDS = 10**17  # person ids of keys that are not 18 characters: above every 17-digit body
+
+
+def key_of_body(person_id: np.ndarray) -> pa.Array:
+    """18-character person keys from 17-digit bodies (person_id below OTHER_IDS): the body and its MOD 11-2
+    check character, as validate_ids keys a valid number; null where person_id is not such a body.
+    Plain form: `f"{b:017d}" + check_characters(...)` per value."""
+    body = np.asarray(person_id, dtype=np.int64)
+    valid = (body >= 0) & (body < OTHER_IDS)
+    rest = np.where(valid, body, 0)
+    keys = np.empty((len(body), 18), dtype=np.uint8)
+    for place in range(16, -1, -1):
+        keys[:, place] = rest % 10 + _ZERO
+        rest //= 10
+    keys[:, 17] = check_characters(keys[:, :17])
+    return fixed_width_text(keys, valid)
+
+
+def person_keys(records: pd.DataFrame, positions: np.ndarray) -> pd.Series:
+    """The person_key of the rows at `positions`, from a frame that holds the text (`person_key`) or from the flag
+    command's frame, which holds only the keys that are not 18 characters (`other_key`) and derives the rest
+    from person_id (see matching.for_rules): ten million keys as text are a quarter of its memory."""
+    if "person_key" in records.columns:
+        return take(records["person_key"], positions)
+    positions = np.asarray(positions, dtype=np.int64)
+    derived = key_of_body(records["person_id"].to_numpy()[positions])
+    other = take(records["other_key"], positions)
+    keys = pc.coalesce(arrow_of(other), derived)
+    return pd.Series(as_str(keys), index=records.index[positions], name="person_key")
 
 
 def assign_other_ids(person_key: pd.Series, person_id: np.ndarray) -> np.ndarray:

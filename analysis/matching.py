@@ -19,7 +19,7 @@ from ._fast import arrow
 from ._fast.sets import isin_small, repeated, unique_sorted
 from .contract import DISPLAY_ONLY
 from .id_types import countries
-from .ids import CHECK_CHARS, OTHER_IDS, WEIGHTS, assign_other_ids, normalize_text
+from .ids import CHECK_CHARS, OTHER_IDS, WEIGHTS, assign_other_ids, normalize_text, person_keys
 from .names import NameCodes
 
 REASONS = ["id_typo", "changed_number", "renewed_permit"]
@@ -53,12 +53,21 @@ CHUNK = 5_000  # invalid numbers per step of the neighbour search (about 60 MB o
 
 def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
     """The flag command's frame: without DISPLAY_ONLY, but for what possible duplicates need: names, and the ID text
-    of named rows with an ID problem (the id_typo candidates); nothing of either when the file has no names."""
+    of named rows with an ID problem (the id_typo candidates); nothing of either when the file has no names.
+    person_key gives way to other_key, the keys that are not 18 characters (ids.person_keys derives the rest
+    from person_id when a flag needs one)."""
     named = frame["name"].notna().to_numpy()
     if not named.any():
-        return frame.drop(columns=DISPLAY_ONLY)
-    out = frame.drop(columns=[c for c in DISPLAY_ONLY if c not in ("name", "id_number")])
-    out["id_number"] = out["id_number"].where(named & frame["id_problem"].notna().to_numpy())
+        out = frame.drop(columns=DISPLAY_ONLY)
+    else:
+        out = frame.drop(columns=[c for c in DISPLAY_ONLY if c not in ("name", "id_number")])
+        out["id_number"] = out["id_number"].where(named & frame["id_problem"].notna().to_numpy())
+    other = out["person_id"].to_numpy() >= OTHER_IDS
+    keys = out.pop("person_key")
+    if other.any():
+        out["other_key"] = arrow.placed(other, arrow.take(keys, np.flatnonzero(other)), out.index)
+    else:
+        out["other_key"] = arrow.null_text(out.index)
     return out
 
 
@@ -83,7 +92,7 @@ def _person_ids(records: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
     pid = np.where(usable, records["person_id"].to_numpy(dtype=np.int64), -1)
     other = np.flatnonzero(pid >= OTHER_IDS)
     if len(other):
-        pid[other] = assign_other_ids(arrow.take(records["person_key"], other), pid[other])
+        pid[other] = assign_other_ids(person_keys(records, other), pid[other])
     return pid
 
 
@@ -105,8 +114,8 @@ def _applications(records: pd.DataFrame, owner: pd.Series, pid: np.ndarray | Non
 
 def _applications_of(records: pd.DataFrame, pid: np.ndarray, at: np.ndarray) -> pd.DataFrame:
     """The applications at these (usable) rows, their person key as owner, in application order."""
-    chosen = arrow.rows(records, at, [*_APPS, "person_key"])
-    return _applications(chosen, chosen["person_key"], pid[at])
+    chosen = arrow.rows(records, at, _APPS)
+    return _applications(chosen, person_keys(records, at), pid[at])
 
 
 def _overlapping(pairs: pd.DataFrame, apps: pd.DataFrame) -> np.ndarray:

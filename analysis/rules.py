@@ -15,8 +15,16 @@ from . import provinces
 from ._fast.arrow import as_str, day_text, rows, take
 from ._fast.sorting import argsort_stable
 from .contract import FLAG_COLUMNS, FLAGS, Loaded
+from .ids import person_keys
 
 ROW_COLUMNS = ["application_id", "person_key", "province_code", "row"]  # what a flag repeats of its row
+
+
+def _flag_rows(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """ROW_COLUMNS of the rows at positions `at` (the person key derived where the frame holds none as text)."""
+    out = rows(records, at, ["application_id", "province_code", "row"])
+    out.insert(1, "person_key", person_keys(records, at).array)
+    return out
 
 
 def document_problems(records: pd.DataFrame) -> pd.Series:
@@ -56,11 +64,11 @@ def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFram
     out = []
     for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
         at = np.flatnonzero(reason.notna().to_numpy(dtype=bool))
-        out.append(rows(records, at, ROW_COLUMNS).assign(flag=flag, detail=take(reason, at).array))
+        out.append(_flag_rows(records, at).assign(flag=flag, detail=take(reason, at).array))
     if check_documents:
         docs = document_problems(records)
         at = np.flatnonzero(docs.notna().to_numpy(dtype=bool))
-        out.append(rows(records, at, ROW_COLUMNS).assign(flag="incomplete_documents", detail=docs.iloc[at].array))
+        out.append(_flag_rows(records, at).assign(flag="incomplete_documents", detail=docs.iloc[at].array))
     return out
 
 
@@ -83,17 +91,40 @@ def _text_rank(values: pd.Series) -> np.ndarray:
     return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy(zero_copy_only=False)
 
 
-def _persons_with_several(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+GROUP_ROWS = 20_000_000  # above this many rows the overlap rules run on persons in groups of about this many rows
+
+
+def person_groups(records: pd.DataFrame) -> int:
+    """How many groups of persons the overlap rules take one after the other: every person's applications are
+    in one group (person number modulo the count), so each group is checked alone, in a fraction of the
+    memory of all rows at once; the flags are the same."""
+    return max(1, -(-len(records) // GROUP_ROWS))
+
+
+def _persons_with_several(records: pd.DataFrame, group: tuple[int, int] = (0, 1)) -> tuple[np.ndarray, np.ndarray]:
     """(record positions of the usable applications of persons with two or more of them, grouped by person;
-    each one's person as a dense rank 0, 1, ...). Only they can overlap, and one sort finds them."""
-    usable = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
-    if len(usable) < 2:
-        return usable[:0], usable[:0]
-    # The first 17 characters determine the check character, so they identify the person as an integer.
-    if "person_id" in records.columns:
+    each one's person as a dense rank 0, 1, ...). Only they can overlap, and one sort finds them.
+    `group` (g, count): only the persons whose number modulo count is g."""
+    ok = (records["record_problem"].isna() & records["id_problem"].isna()).to_numpy(copy=True)
+    g, count = group
+    if "person_id" in records.columns:  # the group is chosen before positions are listed: a 100M-row file
+        # would otherwise list all its rows (800 MB) to keep a fifth of them
+        if count > 1:
+            pid = records["person_id"].to_numpy()
+            for at in range(0, len(pid), 1 << 22):  # (in pieces: no 100M-row temporary)
+                ok[at : at + (1 << 22)] &= pid[at : at + (1 << 22)] % count == g
+        usable = np.flatnonzero(ok)
         person = records["person_id"].to_numpy()[usable]
     else:
-        person = _as_int(take(records["person_key"], usable), 17)
+        usable = np.flatnonzero(ok)
+        # The first 17 characters determine the check character, so they identify the person as an integer.
+        person = _as_int(person_keys(records, usable), 17)
+        if count > 1:
+            mine = person % count == g
+            usable, person = usable[mine], person[mine]
+    del ok
+    if len(usable) < 2:
+        return usable[:0], usable[:0]
     by_person, person_sorted = argsort_stable(person)
     del person
     first = np.r_[True, person_sorted[1:] != person_sorted[:-1]]
@@ -150,15 +181,16 @@ class _LiveCards:
         return result
 
 
-def find_overlaps(records: pd.DataFrame) -> pd.DataFrame:
-    """The usable rows that overlap an earlier live application of the same person.
+def find_overlaps(records: pd.DataFrame, group: tuple[int, int] = (0, 1)) -> pd.DataFrame:
+    """The usable rows that overlap an earlier live application of the same person (of the persons of `group`,
+    see _persons_with_several).
 
     Returns, indexed by those rows' index labels, `same_at` and `other_at`: the index labels of the
     earliest earlier application live at this one in the same / in another province (-1 for none).
     No self-join and no per-person loop: persons with several applications, their application order,
     then a binary search per application in the same and in each other province of that person.
     """
-    at, person_rank = _persons_with_several(records)
+    at, person_rank = _persons_with_several(records, group)
     n = len(at)
     if n == 0:
         return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
@@ -257,7 +289,12 @@ def _live_detail(earlier: pd.DataFrame) -> pa.Array:
 
 
 def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
-    overlaps = find_overlaps(records)
+    count = person_groups(records)
+    return [part for g in range(count) for part in _group_overlap_flags(records, (g, count))]
+
+
+def _group_overlap_flags(records: pd.DataFrame, group: tuple[int, int]) -> list[pd.DataFrame]:
+    overlaps = find_overlaps(records, group)
     out = []
     cross = overlaps["other_at"] >= 0
     dup = ~cross & (overlaps["same_at"] >= 0)
@@ -266,7 +303,7 @@ def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
         ("duplicate_card", dup, "same_at"),
     ]:
         at = overlaps.loc[mask, column].to_numpy()
-        flagged = rows(records, records.index.get_indexer(mask[mask].index), ROW_COLUMNS)
+        flagged = _flag_rows(records, records.index.get_indexer(mask[mask].index))
         earlier = rows(
             records, records.index.get_indexer(at), ["application_id", "province_code", "applied_on", "cancelled_on"]
         )
@@ -281,12 +318,16 @@ def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd
     # every part holds one flag: its rank per row without reading a million flag strings back
     rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts] or [[]])
     flags = pd.concat(parts or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
+    del parts  # (their text is shared with the joined columns, not copied)
     for column in FLAG_COLUMNS:
         if column not in flags.columns:
             flags[column] = pd.NA
     # by row, then flag: one sort of a combined key (rows are positive), stable as lexsort is
     order, _ = argsort_stable(flags["row"].to_numpy(dtype=np.int64) * len(FLAGS) + rank.astype(np.int64))
-    flags = flags.iloc[order].reset_index(drop=True)
+    # column by column, each unordered column dropped once its ordered copy exists: the flags are held about
+    # once, not twice (ten million flags of a 100M-row file hold over a gigabyte of detail text)
+    ordered = {column: take(flags.pop(column), order).array for column in list(flags.columns)}
+    flags = pd.DataFrame(ordered, copy=False)
     flags["flag"] = flags["flag"].astype("str")
     flags["row"] = flags["row"].astype("int64")
     return flags[FLAG_COLUMNS]

@@ -224,3 +224,16 @@ def test_day_text_is_numpys_datetime_as_string(values):
 def test_day_text_of_ordinary_days():
     days = np.array(["2024-02-29", "NaT", "1900-01-01", "9999-12-31", "2000-10-09"], dtype="datetime64[D]")
     assert arrow.day_text(days).to_pylist() == ["2024-02-29", None, "1900-01-01", "9999-12-31", "2000-10-09"]
+
+
+def test_null_text_is_all_missing_and_holds_no_memory_per_row():
+    """An empty text column of five million rows: missing everywhere, "str" like the plain form, and slices of one
+    shared array (pa.nulls would hold 40 MB of offsets)."""
+    index = pd.RangeIndex(5_000_000)
+    arrow.null_text(pd.RangeIndex(3))  # the shared array exists from here on
+    before = pa.total_allocated_bytes()
+    column = arrow.null_text(index)
+    assert pa.total_allocated_bytes() - before < 100_000
+    assert column.dtype == pd.Series(pd.NA, index=range(1), dtype="str").dtype
+    assert len(column) == 5_000_000 and column.isna().all()
+    assert arrow.null_text(pd.RangeIndex(0)).tolist() == []

@@ -4,6 +4,7 @@ header aliases, types, and one-line errors."""
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -340,6 +341,38 @@ def test_parquet_in_batches_gives_the_same_flags_csv(batched_parquet, tmp_path, 
         assert main(["flag", str(path), "--out", str(out)]) == 0
     for name in ["flags.csv", "possible_duplicates.csv", "summary.json"]:
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("group_rows", [2500, 7000])
+def test_persons_in_groups_give_the_same_flags_csv(batched_parquet, tmp_path, monkeypatch, group_rows):
+    """Above rules.GROUP_ROWS rows the overlap rules take the persons in groups, one after the other (to bound
+    the memory of a 100-million-row file): the same flags.csv, byte for byte."""
+    from analysis import rules
+    from analysis.__main__ import main
+
+    path, whole, _ = batched_parquet
+    monkeypatch.setattr(rules, "GROUP_ROWS", group_rows)
+    assert rules.person_groups(pd.DataFrame(index=range(20_000))) == -(-20_000 // group_rows)
+    assert main(["flag", str(path), "--out", str(tmp_path / "groups")]) == 0
+    for name in ["flags.csv", "summary.json"]:
+        assert (tmp_path / "groups" / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_flag_frame_derives_the_person_keys_it_does_not_hold():
+    """The flag command's frame holds as text only the keys that are not 18 characters; every other key is its
+    person_id's 17 digits and their check character, the very key the display frame holds (all id types)."""
+    from analysis import config
+    from analysis.ids import OTHER_IDS, person_keys
+
+    shown = load_applications(config.SAMPLE_APPLICATIONS).frame
+    rules_frame = load_applications(config.SAMPLE_APPLICATIONS, display=False).frame
+    assert "person_key" not in rules_frame.columns
+    everywhere = np.arange(len(shown))
+    assert person_keys(rules_frame, everywhere).tolist() == person_keys(shown, everywhere).tolist()
+    pid = shown["person_id"].to_numpy()
+    assert ((pid >= 0) & (pid < OTHER_IDS)).sum() > 0 and (pid >= OTHER_IDS).sum() > 0  # both kinds are there
+    held = rules_frame["other_key"].notna().to_numpy()
+    assert held.tolist() == (pid >= OTHER_IDS).tolist()
 
 
 # ---------------------------------------------------------------- the forms real exports use, and file-level notes
