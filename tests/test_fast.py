@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from analysis import ids
 from analysis._fast import arrow, digits, text
+from analysis._fast import csv as csv_module
 from analysis._fast.csv import write_csv
 from analysis._fast.hashing import duplicated_mask
 from analysis._fast.sets import isin_small, repeated, unique_sorted
@@ -167,10 +168,16 @@ def test_write_csv_is_pandas_to_csv(tmp_path_factory, rows):
         }
     )
     folder = tmp_path_factory.mktemp("csv")
-    for encoding in ["utf-8", "utf-8-sig"]:  # flags.csv is written with a byte-order mark (export.FLAGS_CSV_ENCODING)
-        write_csv(frame, folder / "ours.csv", encoding=encoding)
-        frame.to_csv(folder / "pandas.csv", index=False, encoding=encoding)
-        assert (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+    default = csv_module.PIECE_ROWS
+    try:
+        for encoding, piece in [("utf-8", default), ("utf-8-sig", default), ("utf-8-sig", 5)]:
+            # flags.csv is written with a byte-order mark (export.FLAGS_CSV_ENCODING), in pieces of rows
+            csv_module.PIECE_ROWS = piece
+            write_csv(frame, folder / "ours.csv", encoding=encoding)
+            frame.to_csv(folder / "pandas.csv", index=False, encoding=encoding)
+            assert (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+    finally:
+        csv_module.PIECE_ROWS = default
 
 
 def test_write_csv_of_no_rows_is_the_header(tmp_path):

@@ -31,6 +31,21 @@ def write_csv(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8") ->
     if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
         raise ValueError(f"write_csv writes UTF-8 only, with or without a byte-order mark, not {encoding!r}")
     bom = codecs.BOM_UTF8 if encoding.lower().replace("_", "-") == "utf-8-sig" else b""
+    header = ",".join(
+        '"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h for h in map(str, frame.columns)
+    )
+    with open(path, "wb") as fh:
+        fh.write(bom + (header + "\n").encode("utf-8"))
+        # a million rows at a time: the lines of ten million flags are gigabytes of text, built twice
+        for start in range(0, len(frame), PIECE_ROWS):
+            _write_lines(fh, frame.iloc[start : start + PIECE_ROWS])
+
+
+PIECE_ROWS = 1 << 20
+
+
+def _write_lines(fh, frame: pd.DataFrame) -> None:
+    """The CSV lines of these rows, appended to fh."""
     columns = []
     for name in frame.columns:
         arr = arrow_of(frame[name].astype("str")).cast(pa.large_string())
@@ -40,15 +55,12 @@ def write_csv(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8") ->
             quoted = pc.binary_join_element_wise(_text('"'), pc.replace_substring(arr, '"', '""'), _text('"'), _EMPTY)
             arr = pc.if_else(pa.array(quote), quoted, arr)
         columns.append(pc.fill_null(arr, _EMPTY))
-    lines = pc.binary_join_element_wise(*columns, _text(",")) if columns else None
-    header = ",".join(
-        '"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h for h in map(str, frame.columns)
-    )
-    with open(path, "wb") as fh:
-        fh.write(bom + (header + "\n").encode("utf-8"))
-        if lines is not None and len(lines):
-            lines = pc.binary_join_element_wise(lines, _EMPTY, _text("\n"))
-            if isinstance(lines, pa.ChunkedArray):
-                lines = lines.combine_chunks()
-            at = offsets(lines)
-            fh.write(memoryview(lines.buffers()[2])[at[0] : at[-1]])
+    if not columns or not len(frame):
+        return
+    lines = pc.binary_join_element_wise(*columns, _text(","))
+    del columns
+    lines = pc.binary_join_element_wise(lines, _EMPTY, _text("\n"))
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    at = offsets(lines)
+    fh.write(memoryview(lines.buffers()[2])[at[0] : at[-1]])
