@@ -499,6 +499,7 @@ def main() -> int:
     kinds = ["clean"] if args.clean_only else ["messy", "clean"] if args.clean else ["messy"]
     if names and kinds != ["messy"]:
         parser.error("--clean and --clean-only: not with --names or --matching (the clean file has no names)")
+    results: dict[tuple[str, int], dict[str, tuple[float, float]]] = {}
     for rows, kind in [(rows, kind) for rows in args.rows for kind in kinds]:
         clean = kind == "clean"
         path = clean_path(rows, folder) if clean else folder / f"engines-{'names-' if names else ''}{rows}.parquet"
@@ -535,16 +536,71 @@ def main() -> int:
                 figures.setdefault(engine, []).append((seconds, peak))
                 if round_ == 0:
                     done.append(out)
+        medians = {
+            engine: tuple(statistics.median(v) for v in zip(*runs, strict=True))
+            for engine, runs in figures.items()
+            if runs
+        }
         if args.engine_rounds > 1:
             print(f"medians of {args.engine_rounds} ({kind} file, {rows:,} rows):", flush=True)
-            for engine, runs in figures.items():
-                if runs:
-                    seconds, peak = (statistics.median(v) for v in zip(*runs, strict=True))
-                    print(f"{engine:<13} {rows:>13,} {seconds:>9.1f} {peak:>10,.0f}", flush=True)
+            for engine, (seconds, peak) in medians.items():
+                print(f"{engine:<13} {rows:>13,} {seconds:>9.1f} {peak:>10,.0f}", flush=True)
+        results[kind, rows] = medians
+        print_targets(medians, kind, rows)
         if len(done) > 1:
             planted = ["--planted", str(planted_path(path))] if names else []
             subprocess.run(_self("--compare", *map(str, done), *planted), check=False)
+    print_scaling(results)
     return 0
+
+
+# The targets of the engines (README, "Large files"): flag against its peers in one side-by-side run, the
+# 100M-row peak, and how time grows from 1M to 10M rows.
+FASTEST_PEER = 0.7  # flag's seconds at most this times the fastest peer's
+LEANEST_PEER = 1.0  # flag's peak at most the leanest peer's
+PEAK_100M_MIB = 12 * 1024  # flag's peak on 100M rows
+SCALING = 10  # flag's seconds on 10M rows at most this times its seconds on 1M
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def print_targets(medians: dict[str, tuple[float, float]], kind: str, rows: int) -> None:
+    """flag against the fastest and the leanest peer (DuckDB and Polars), and the 100M-row peak."""
+    if "flag" not in medians:
+        return
+    seconds, peak = medians["flag"]
+    peers = {e: v for e, v in medians.items() if e in ("duckdb", "duckdb-staged", "polars")}
+    if peers:
+        fastest = min(peers, key=lambda e: peers[e][0])
+        leanest = min(peers, key=lambda e: peers[e][1])
+        time_ratio, peak_ratio = seconds / peers[fastest][0], peak / peers[leanest][1]
+        print(
+            f"  target, {kind} file: flag {time_ratio:.2f}x the time of the fastest peer ({fastest}; at most "
+            f"{FASTEST_PEER}x): {_verdict(time_ratio <= FASTEST_PEER)}; {peak_ratio:.2f}x the peak of the leanest "
+            f"({leanest}; at most {LEANEST_PEER}x): {_verdict(peak_ratio <= LEANEST_PEER)}",
+            flush=True,
+        )
+    if rows >= 100_000_000:
+        print(
+            f"  target, {kind} file: flag's peak {peak:,.0f} MiB on {rows:,} rows (at most {PEAK_100M_MIB:,}): "
+            f"{_verdict(peak <= PEAK_100M_MIB)}",
+            flush=True,
+        )
+
+
+def print_scaling(results: dict[tuple[str, int], dict[str, tuple[float, float]]]) -> None:
+    """flag's time on 10M rows against 1M rows, per file kind measured at both."""
+    for kind in sorted({k for k, _ in results}):
+        small, large = results.get((kind, 1_000_000), {}), results.get((kind, 10_000_000), {})
+        if "flag" in small and "flag" in large:
+            ratio = large["flag"][0] / small["flag"][0]
+            print(
+                f"  target, {kind} file: flag {ratio:.1f}x the time from 1M to 10M rows (at most {SCALING}x): "
+                f"{_verdict(ratio <= SCALING)}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
