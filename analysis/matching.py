@@ -21,6 +21,7 @@ from .contract import DISPLAY_ONLY
 from .id_types import countries
 from .ids import CHECK_CHARS, OTHER_IDS, WEIGHTS, assign_other_ids, normalize_text, person_keys
 from .names import NameCodes
+from .provinces import CODE_CATEGORIES
 
 REASONS = ["id_typo", "changed_number", "renewed_permit"]
 COLUMNS = [
@@ -55,13 +56,14 @@ def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
     """The flag command's frame: without DISPLAY_ONLY, but for what possible duplicates need: names, and the ID text
     of named rows with an ID problem (the id_typo candidates); nothing of either when the file has no names.
     person_key gives way to other_key, the keys that are not 18 characters (ids.person_keys derives the rest
-    from person_id when a flag needs one)."""
+    from person_id when a flag needs one); province_code is a categorical of the codes."""
     named = frame["name"].notna().to_numpy()
     if not named.any():
         out = frame.drop(columns=DISPLAY_ONLY)
     else:
         out = frame.drop(columns=[c for c in DISPLAY_ONLY if c not in ("name", "id_number")])
         out["id_number"] = out["id_number"].where(named & frame["id_problem"].notna().to_numpy())
+    out["province_code"] = out["province_code"].astype(CODE_CATEGORIES)  # (every value is a code or missing)
     other = out["person_id"].to_numpy() >= OTHER_IDS
     keys = out.pop("person_key")
     if other.any():

@@ -54,6 +54,8 @@ PROVINCES = pd.DataFrame(
     columns=["code", "name_zh", "short_zh", "name_en"],
 )
 CODES: frozenset[str] = frozenset(PROVINCES["code"])
+# province_code in the flag command's frame: one byte per row instead of the 10 bytes of text (1 GB on 100M rows)
+CODE_CATEGORIES = pd.CategoricalDtype(sorted(CODES))
 SHORT_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["short_zh"], strict=True))
 FULL_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_zh"], strict=True))
 ENGLISH_NAME: dict[str, str] = dict(zip(PROVINCES["code"], PROVINCES["name_en"], strict=True))

@@ -24,7 +24,16 @@ def _flag_rows(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """ROW_COLUMNS of the rows at positions `at` (the person key derived where the frame holds none as text)."""
     out = rows(records, at, ["application_id", "province_code", "row"])
     out.insert(1, "person_key", person_keys(records, at).array)
+    out["province_code"] = out["province_code"].astype("str")  # (the flag command's frame holds a categorical)
     return out
+
+
+def _province_numbers(codes: pd.Series) -> np.ndarray:
+    """Province codes as int64 (-1 for missing), from text or from the flag command's categorical."""
+    if isinstance(codes.dtype, pd.CategoricalDtype):
+        numbers = np.append(codes.cat.categories.astype("int64").to_numpy(), -1)
+        return numbers[codes.cat.codes.to_numpy()]
+    return _as_int(codes)
 
 
 def document_problems(records: pd.DataFrame) -> pd.Series:
@@ -195,7 +204,7 @@ def find_overlaps(records: pd.DataFrame, group: tuple[int, int] = (0, 1)) -> pd.
     if n == 0:
         return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
 
-    province = _as_int(records["province_code"])[at]  # parsing all 2-digit codes beats taking text first
+    province = _province_numbers(records["province_code"])[at]  # parsing all 2-digit codes beats taking text first
     applied = _days(records["applied_on"].iloc[at])
     cancelled = records["cancelled_on"].iloc[at]
     lo = int(applied.min())
