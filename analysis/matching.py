@@ -21,7 +21,7 @@ from .contract import DISPLAY_ONLY
 from .id_types import countries
 from .ids import CHECK_CHARS, OTHER_IDS, WEIGHTS, assign_other_ids, normalize_text, person_keys
 from .names import NameCodes
-from .provinces import CODE_CATEGORIES
+from .provinces import code_categorical
 
 REASONS = ["id_typo", "changed_number", "renewed_permit"]
 COLUMNS = [
@@ -63,7 +63,7 @@ def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
     else:
         out = frame.drop(columns=[c for c in DISPLAY_ONLY if c not in ("name", "id_number")])
         out["id_number"] = out["id_number"].where(named & frame["id_problem"].notna().to_numpy())
-    out["province_code"] = out["province_code"].astype(CODE_CATEGORIES)  # (every value is a code or missing)
+    out["province_code"] = code_categorical(out["province_code"])
     other = out["person_id"].to_numpy() >= OTHER_IDS
     keys = out.pop("person_key")
     if other.any():

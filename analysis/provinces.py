@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -161,6 +162,18 @@ def place_forms(values: pd.Series) -> dict[str, int]:
     begins with a province's name, or an abbreviation (for the load report: the file needed it)."""
     counts = values.dropna().astype("str").value_counts()
     return {value: int(n) for value, n in counts.items() if _is_place_form(value)}
+
+
+def code_categorical(codes: pd.Series) -> pd.Series:
+    """province_code text as a categorical of CODE_CATEGORIES (missing where not a code). Plain form:
+    `codes.astype(CODE_CATEGORIES)`, which looks every row up in an index (a second per ten million);
+    here each distinct value is looked up once, through Arrow's dictionary encoding."""
+    arr = pa.array(codes.astype("str").array)
+    encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    lookup = np.append(CODE_CATEGORIES.categories.get_indexer(encoded.dictionary.to_pylist()), -1)
+    at = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    category = lookup[at].astype(np.int8)
+    return pd.Series(pd.Categorical.from_codes(category, dtype=CODE_CATEGORIES), index=codes.index, name=codes.name)
 
 
 def province_codes(values: pd.Series) -> pd.Series:

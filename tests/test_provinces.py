@@ -141,3 +141,15 @@ def test_every_name_in_the_table_maps_back_to_its_code():
 def test_label():
     assert label("44") == "广东"
     assert label("61", english=True) == "陕西 Shaanxi"
+
+
+def test_code_categorical_is_astype_of_the_code_categories():
+    """The flag command's province_code: the same categorical as the plain astype, missing values included."""
+    from analysis.provinces import CODE_CATEGORIES, code_categorical
+
+    codes = pd.Series(["44", None, "11", "44", "82", None], dtype="str", name="province_code")
+    got = code_categorical(codes)
+    pd.testing.assert_series_equal(got, codes.astype(CODE_CATEGORIES))
+    assert got.cat.codes.tolist() == [CODE_CATEGORIES.categories.get_loc("44"), -1, 0, got.cat.codes[0], 33, -1]
+    pd.testing.assert_series_equal(got.astype("str"), codes)
+    assert code_categorical(pd.Series([], dtype="str")).tolist() == []
