@@ -12,7 +12,7 @@ from analysis._fast import arrow, digits, text
 from analysis._fast import csv as csv_module
 from analysis._fast.csv import write_csv
 from analysis._fast.hashing import duplicated_mask
-from analysis._fast.sets import isin_small, repeated, unique_sorted
+from analysis._fast.sets import isin_small, maybe_repeated, repeated, unique_sorted
 from analysis._fast.sorting import argsort_stable
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
@@ -244,3 +244,28 @@ def test_null_text_is_all_missing_and_holds_no_memory_per_row():
     assert column.dtype == pd.Series(pd.NA, index=range(1), dtype="str").dtype
     assert len(column) == 5_000_000 and column.isna().all()
     assert arrow.null_text(pd.RangeIndex(0)).tolist() == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 10**17), max_size=60), st.integers(0, 5))
+def test_maybe_repeated_holds_every_repeated_value(values, copies):
+    """The prefilter of the persons' sort: every position whose value repeats is there, in ascending order, and
+    any other position shares its 32-bit hash with another value's."""
+    values = np.array(values + values[:copies], dtype=np.int64)
+    got = maybe_repeated(values)
+    exact = np.flatnonzero(pd.Series(values).duplicated(keep=False).to_numpy())
+    assert got.tolist() == sorted(set(got.tolist()))
+    assert set(exact.tolist()) <= set(got.tolist())
+    hashed = ((values.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)).tolist()
+    for extra in set(got.tolist()) - set(exact.tolist()):
+        assert hashed.count(hashed[extra]) > 1
+
+
+def test_maybe_repeated_finds_colliding_hashes_too():
+    """Two values with the same top 32 hash bits are both kept (the caller's exact sort tells them apart)."""
+    multiplier = 0x9E3779B97F4A7C15
+    inverse = pow(multiplier, -1, 2**64)
+    a = (inverse * (5 << 32)) % 2**64  # hashes to exactly 5 << 32
+    b = (inverse * ((5 << 32) + 1)) % 2**64  # same top half
+    values = np.array([a, 7, b], dtype=np.uint64).view(np.int64)
+    assert maybe_repeated(values).tolist() == [0, 2]

@@ -43,3 +43,30 @@ def _slots(values: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         np.multiply(slot, _MULTIPLIER, out=slot)
     return np.right_shift(slot, np.uint64(64 - _BITMAP_BITS), out=slot)
+
+
+def maybe_repeated(values: np.ndarray) -> np.ndarray:
+    """Positions (ascending) of every value that may occur more than once: all that do, and a few that share a
+    32-bit hash with another value. Plain form: `np.flatnonzero(pd.Series(values).duplicated(keep=False))`
+    (exact: a hash table of every value).
+
+    Instead: one sort of the 32-bit hashes packed with their positions (values only, no argsort), and the
+    positions of the hashes seen twice; the caller settles the few false ones exactly, on far fewer values.
+    At most 2**32 values."""
+    n = len(values)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64)
+    hashed = values.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        np.multiply(hashed, _MULTIPLIER, out=hashed)
+    packed = np.right_shift(hashed, np.uint64(32), out=hashed).view(np.int64)
+    np.left_shift(packed, 32, out=packed)
+    packed |= np.arange(n, dtype=np.int64)  # (the hash's top bit may make it negative: the sort still groups)
+    packed.sort()
+    top = packed >> 32
+    same = top[1:] == top[:-1]
+    del top
+    twice = np.zeros(n, dtype=bool)
+    twice[1:] = same
+    twice[:-1] |= same
+    return np.sort(packed[twice] & 0xFFFFFFFF)
