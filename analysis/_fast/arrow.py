@@ -118,25 +118,15 @@ def _chunks(values: pd.Series) -> list[pa.Array] | None:
 
 
 def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
-    """`values.iloc[positions]` (any order, repeats allowed), chunk by chunk for chunked text."""
+    """`values.iloc[positions]` (any order, repeats allowed), for chunked text by Arrow's take on the chunks
+    (pandas' take joins the chunks into one array first: a copy of the whole column per take)."""
     positions = np.asarray(positions, dtype=np.int64)
     chunks = _chunks(values)
     if chunks is None:
         return values.iloc[positions]
-    ends = np.cumsum([len(c) for c in chunks])
-    which = np.searchsorted(ends, positions, side="right")
-    by_chunk = np.argsort(which, kind="stable")
-    starts = np.r_[0, ends[:-1]]
-    bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(chunks)))]
-    parts = []
-    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
-        inside = by_chunk[bounds[c] : bounds[c + 1]]
-        parts.append(chunks[c].take(pa.array(positions[inside] - starts[c])))
-    taken = pa.concat_arrays(parts) if parts else pa.array([], chunks[0].type)
-    back = np.empty(len(positions), dtype=np.int64)
-    back[by_chunk] = np.arange(len(positions))
-    taken = taken.take(pa.array(back)) if len(positions) else taken
-    return pd.Series(pd.array(taken, dtype=values.dtype), index=values.index[positions], name=values.name)
+    taken = pc.take(pa.chunked_array(chunks), pa.array(positions))
+    array = as_str(taken) if values.dtype == STR else pd.array(taken, dtype=values.dtype)
+    return pd.Series(array, index=values.index[positions], name=values.name)
 
 
 def rows(frame: pd.DataFrame, positions: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
