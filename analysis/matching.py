@@ -56,7 +56,7 @@ def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
     """The flag command's frame: without DISPLAY_ONLY, but for what possible duplicates need: names, and the ID text
     of named rows with an ID problem (the id_typo candidates); nothing of either when the file has no names.
     person_key gives way to other_key, the keys that are not 18 characters (ids.person_keys derives the rest
-    from person_id when a flag needs one); province_code is a categorical of the codes."""
+    from person_id when a flag needs one); province_code is a categorical of the codes, row an int32."""
     named = frame["name"].notna().to_numpy()
     if not named.any():
         out = frame.drop(columns=DISPLAY_ONLY)
@@ -64,6 +64,8 @@ def for_rules(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.drop(columns=[c for c in DISPLAY_ONLY if c not in ("name", "id_number")])
         out["id_number"] = out["id_number"].where(named & frame["id_problem"].notna().to_numpy())
     out["province_code"] = code_categorical(out["province_code"])
+    if not len(out) or out["row"].max() < 2**31:  # (file rows: half the memory of int64)
+        out["row"] = out["row"].astype(np.int32)
     other = out["person_id"].to_numpy() >= OTHER_IDS
     keys = out.pop("person_key")
     if other.any():

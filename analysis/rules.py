@@ -29,12 +29,13 @@ def _flag_rows(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _province_numbers(codes: pd.Series) -> np.ndarray:
-    """Province codes as int64 (-1 for missing), from text or from the flag command's categorical."""
+def _province_numbers(codes: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The province codes of the rows at positions `at` as int64 (-1 for missing), from text or from the flag
+    command's categorical (whose codes are taken first: no column of all rows' numbers, 800 MB at 100M)."""
     if isinstance(codes.dtype, pd.CategoricalDtype):
         numbers = np.append(codes.cat.categories.astype("int64").to_numpy(), -1)
-        return numbers[codes.cat.codes.to_numpy()]
-    return _as_int(codes)
+        return numbers[codes.cat.codes.to_numpy()[at]]
+    return _as_int(codes)[at]  # parsing all 2-digit codes beats taking text first
 
 
 def document_problems(records: pd.DataFrame) -> pd.Series:
@@ -209,7 +210,7 @@ def find_overlaps(records: pd.DataFrame, group: tuple[int, int] = (0, 1)) -> pd.
     if n == 0:
         return pd.DataFrame({"same_at": [], "other_at": []}, dtype=np.int64)
 
-    province = _province_numbers(records["province_code"])[at]  # parsing all 2-digit codes beats taking text first
+    province = _province_numbers(records["province_code"], at)
     applied = _days(records["applied_on"].iloc[at])
     cancelled = records["cancelled_on"].iloc[at]
     lo = int(applied.min())

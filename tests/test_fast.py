@@ -269,3 +269,16 @@ def test_maybe_repeated_finds_colliding_hashes_too():
     b = (inverse * ((5 << 32) + 1)) % 2**64  # same top half
     values = np.array([a, 7, b], dtype=np.uint64).view(np.int64)
     assert maybe_repeated(values).tolist() == [0, 2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 29), max_size=40), st.booleans())
+def test_take_of_chunked_text_is_iloc(positions, in_order):
+    """Rows of a text column in three chunks, in any order or in order, repeats allowed: what iloc gives."""
+    chunks = [pa.array([f"v{i}" if i % 7 else None for i in range(k, k + 10)], pa.large_string()) for k in (0, 10, 20)]
+    column = pd.Series(arrow.as_str(pa.chunked_array(chunks)), index=range(100, 130))
+    positions = sorted(positions) if in_order else positions
+    got = arrow.take(column, np.array(positions, dtype=np.int64))
+    expected = column.iloc[positions]
+    assert got.tolist() == expected.tolist() and got.index.tolist() == expected.index.tolist()
+    assert got.dtype == column.dtype

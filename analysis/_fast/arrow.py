@@ -118,13 +118,28 @@ def _chunks(values: pd.Series) -> list[pa.Array] | None:
 
 
 def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
-    """`values.iloc[positions]` (any order, repeats allowed), for chunked text by Arrow's take on the chunks
-    (pandas' take joins the chunks into one array first: a copy of the whole column per take)."""
+    """`values.iloc[positions]` (any order, repeats allowed), chunk by chunk for chunked text: pandas' take and
+    Arrow's take of a chunked array both join the chunks into one array first, a copy of the whole column
+    (2 GB of application ids at 100M rows) to take a few rows."""
     positions = np.asarray(positions, dtype=np.int64)
     chunks = _chunks(values)
     if chunks is None:
         return values.iloc[positions]
-    taken = pc.take(pa.chunked_array(chunks), pa.array(positions))
+    ends = np.cumsum([len(c) for c in chunks])
+    which = np.searchsorted(ends, positions, side="right")
+    ordered = bool(len(positions) < 2 or (which[1:] >= which[:-1]).all())
+    by_chunk = np.arange(len(positions)) if ordered else np.argsort(which, kind="stable")
+    starts = np.r_[0, ends[:-1]]
+    bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(chunks)))]
+    parts = []
+    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
+        inside = by_chunk[bounds[c] : bounds[c + 1]]
+        parts.append(chunks[c].take(pa.array(positions[inside] - starts[c])))
+    taken = pa.chunked_array(parts, chunks[0].type)
+    if not ordered:  # back to the order asked for (positions already in chunk order need no second take)
+        back = np.empty(len(positions), dtype=np.int64)
+        back[by_chunk] = np.arange(len(positions))
+        taken = taken.take(pa.array(back))
     array = as_str(taken) if values.dtype == STR else pd.array(taken, dtype=values.dtype)
     return pd.Series(array, index=values.index[positions], name=values.name)
 
