@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from . import provinces
 from ._fast.arrow import as_str, day_text, rows, take
+from ._fast.memory import release_memory
 from ._fast.sets import maybe_repeated
 from ._fast.sorting import argsort_stable
 from .contract import FLAG_COLUMNS, FLAGS, Loaded
@@ -305,7 +306,12 @@ def _live_detail(earlier: pd.DataFrame) -> pa.Array:
 
 def _overlap_flags(records: pd.DataFrame) -> list[pd.DataFrame]:
     count = person_groups(records)
-    return [part for g in range(count) for part in _group_overlap_flags(records, (g, count))]
+    parts = []
+    for g in range(count):
+        parts += _group_overlap_flags(records, (g, count))
+        if count > 1:
+            release_memory()  # a group's temporaries back to the system before the next group's
+    return parts
 
 
 def _group_overlap_flags(records: pd.DataFrame, group: tuple[int, int]) -> list[pd.DataFrame]:
