@@ -278,7 +278,13 @@ def test_take_of_chunked_text_is_iloc(positions, in_order):
     chunks = [pa.array([f"v{i}" if i % 7 else None for i in range(k, k + 10)], pa.large_string()) for k in (0, 10, 20)]
     column = pd.Series(arrow.as_str(pa.chunked_array(chunks)), index=range(100, 130))
     positions = sorted(positions) if in_order else positions
-    got = arrow.take(column, np.array(positions, dtype=np.int64))
     expected = column.iloc[positions]
-    assert got.tolist() == expected.tolist() and got.index.tolist() == expected.index.tolist()
-    assert got.dtype == column.dtype
+    default = arrow.TAKE_PIECE
+    try:
+        for piece in [default, 3]:  # (in pieces of positions, as for millions of them)
+            arrow.TAKE_PIECE = piece
+            got = arrow.take(column, np.array(positions, dtype=np.int64))
+            assert got.tolist() == expected.tolist() and got.index.tolist() == expected.index.tolist()
+            assert got.dtype == column.dtype
+    finally:
+        arrow.TAKE_PIECE = default

@@ -125,6 +125,20 @@ def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
     chunks = _chunks(values)
     if chunks is None:
         return values.iloc[positions]
+    if len(positions) > TAKE_PIECE:  # a piece of positions at a time: the second take copies only a piece
+        pieces_taken = [_taken(chunks, positions[at : at + TAKE_PIECE]) for at in range(0, len(positions), TAKE_PIECE)]
+        taken = pa.chunked_array([c for piece in pieces_taken for c in piece.chunks], chunks[0].type)
+    else:
+        taken = _taken(chunks, positions)
+    array = as_str(taken) if values.dtype == STR else pd.array(taken, dtype=values.dtype)
+    return pd.Series(array, index=values.index[positions], name=values.name)
+
+
+TAKE_PIECE = 1 << 20
+
+
+def _taken(chunks: list[pa.Array], positions: np.ndarray) -> pa.ChunkedArray:
+    """The values at `positions` of the chunks' concatenation, in that order, taken chunk by chunk."""
     ends = np.cumsum([len(c) for c in chunks])
     which = np.searchsorted(ends, positions, side="right")
     ordered = bool(len(positions) < 2 or (which[1:] >= which[:-1]).all())
@@ -140,8 +154,7 @@ def take(values: pd.Series, positions: np.ndarray) -> pd.Series:
         back = np.empty(len(positions), dtype=np.int64)
         back[by_chunk] = np.arange(len(positions))
         taken = taken.take(pa.array(back))
-    array = as_str(taken) if values.dtype == STR else pd.array(taken, dtype=values.dtype)
-    return pd.Series(array, index=values.index[positions], name=values.name)
+    return taken
 
 
 def rows(frame: pd.DataFrame, positions: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
