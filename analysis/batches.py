@@ -140,7 +140,6 @@ def normalize_parquet_in_batches(
     del parts
     frame = stacked.frame(frames) if stacked.order else frames[0]
     del frames
-    stacked.arrays.clear()
     release_memory()
     # each batch numbered its own `<id_type>:<number>` keys: number them over the whole file
     frame["person_id"] = assign_other_ids(frame["other_key"], frame["person_id"].to_numpy())

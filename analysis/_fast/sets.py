@@ -37,12 +37,12 @@ def isin_small(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return out
 
 
-def _slots(values: np.ndarray) -> np.ndarray:
-    """A bitmap position per value: the top bits of its multiplicative hash."""
+def _slots(values: np.ndarray, bits: int = _BITMAP_BITS) -> np.ndarray:
+    """A bitmap position per value: the top `bits` bits of its multiplicative hash."""
     slot = values.astype(np.uint64)  # (a negative value wraps: any position will do)
     with np.errstate(over="ignore"):
         np.multiply(slot, _MULTIPLIER, out=slot)
-    return np.right_shift(slot, np.uint64(64 - _BITMAP_BITS), out=slot)
+    return np.right_shift(slot, np.uint64(64 - bits), out=slot)
 
 
 def maybe_repeated(values: np.ndarray) -> np.ndarray:
@@ -56,10 +56,7 @@ def maybe_repeated(values: np.ndarray) -> np.ndarray:
     n = len(values)
     if n < 2:
         return np.zeros(0, dtype=np.int64)
-    hashed = values.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        np.multiply(hashed, _MULTIPLIER, out=hashed)
-    packed = np.right_shift(hashed, np.uint64(32), out=hashed).view(np.int64)
+    packed = _slots(values, 32).view(np.int64)
     np.left_shift(packed, 32, out=packed)
     packed |= np.arange(n, dtype=np.int64)  # (the hash's top bit may make it negative: the sort still groups)
     packed.sort()
