@@ -55,10 +55,11 @@ def write_summary(out_dir: str | Path, result: dict) -> Path:
     return path
 
 
-def flags_for_csv(flags: pd.DataFrame) -> pd.DataFrame:
-    """flags.csv content: person keys masked (application_id is the join key back to the source)."""
+def flags_for_csv(flags: pd.DataFrame, case_id: pd.Series | None = None) -> pd.DataFrame:
+    """flags.csv content: person keys masked (application_id is the join key back to the source). `case_id`:
+    case numbers over a larger input (the Dask engine's parts); default cases.case_ids of these flags."""
     out = flags.copy()
-    out.insert(out.columns.get_loc("person_key"), "case_id", case_ids(flags))
+    out.insert(out.columns.get_loc("person_key"), "case_id", case_ids(flags) if case_id is None else case_id)
     out["person_key"] = privacy.mask_ids(out["person_key"])
     return out
 

@@ -13,7 +13,7 @@ from . import id_types, provinces
 from ._fast.arrow import arrow_of, first_present, null_text, placed, take
 from ._fast.hashing import duplicated_mask
 from .contract import BOOLEAN_COLUMNS, FileFacts
-from .ids import assign_other_ids, normalize_text, validate_ids
+from .ids import assign_other_ids, validate_ids
 from .values import as_text, id_text, parse_dates, read_booleans
 
 UNKNOWN_PROVINCE = (
@@ -66,28 +66,6 @@ def _type_counts(id_type: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def _row_types(
-    raw_id: pd.Series, stated: pd.Series | None, unknown: np.ndarray | None, mangled: np.ndarray
-) -> pd.Series:
-    """The id_type `resolve` gives each row, without checking any number (the Dask engine's first pass counts them):
-    the stated type, else the type inferred from the number (a number that lost digits in a spreadsheet: citizen)."""
-
-    numbers = pa.array(normalize_text(raw_id).astype(object).to_numpy(), pa.string())
-    kind = np.full(len(raw_id), "citizen", dtype=object)
-    for pattern, name in [
-        (r"^8[123]0000\d{11}[0-9X]$", "hmt_permit"),
-        (r"^(9\d{16}[0-9X]|[A-Z]{3}\d{12})$", "foreign_pr"),
-    ]:
-        kind[pc.fill_null(pc.match_substring_regex(numbers, pattern), False).to_numpy(zero_copy_only=False)] = name
-    kind[mangled] = "citizen"
-    if stated is not None:
-        has = stated.notna().to_numpy()
-        kind[has] = stated.to_numpy(dtype=object)[has]
-    if unknown is not None:
-        kind[unknown] = None
-    return pd.Series(kind, index=raw_id.index, dtype="str")
-
-
 def _facts(
     raw_id: pd.Series,
     ids_lost: int,
@@ -111,26 +89,6 @@ def _facts(
         days, counts = np.unique(late, return_counts=True)
         facts.late_cancellations = dict(zip(days, counts.tolist(), strict=True))
     return facts
-
-
-def part_facts(raw: pd.DataFrame, file_format: str) -> FileFacts:
-    """The file-level facts of raw cells, as `normalize(raw, ..., facts=...)` finds them, without normalizing the
-    rest (the Dask engine's first pass)."""
-    idx = pd.RangeIndex(len(raw))
-    raw = raw.set_axis(idx, axis=0)
-    empty = null_text(idx)
-    raw_id, id_problem = id_text(raw["id_number"] if "id_number" in raw.columns else empty, file_format == "parquet")
-    dates = {
-        name: parse_dates(raw[name] if name in raw.columns else empty, excel_serials=file_format == "xlsx")[0]
-        for name in ["applied_on", "cancelled_on"]
-    }
-    words = {name: read_booleans(raw[name])[2] for name in BOOLEAN_COLUMNS if name in raw.columns}
-    province = as_text(raw["province"]) if "province" in raw.columns else empty
-    stated, unknown = id_types.read_types(raw["id_type"]) if "id_type" in raw.columns else (None, None)
-    types = _row_types(raw_id, stated, unknown, id_problem.notna().to_numpy())
-    nations = id_types.nationalities(raw["nationality"])[1] if "nationality" in raw.columns else {}
-    lost = int(id_problem.notna().sum())
-    return _facts(raw_id, lost, dates["applied_on"], dates["cancelled_on"], words, province, types, nations)
 
 
 def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: FileFacts | None = None) -> pd.DataFrame:

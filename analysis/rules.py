@@ -335,7 +335,24 @@ def _group_overlap_flags(records: pd.DataFrame, group: tuple[int, int]) -> list[
 
 def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
     """All flags, one row per (application, flag), ordered by input row then flag."""
-    parts = [p for p in _row_flags(records, check_documents) + _overlap_flags(records) if len(p)]
+    return _in_order(_row_flags(records, check_documents) + _overlap_flags(records))
+
+
+def row_flags(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
+    """The flags each row earns alone (invalid_record, invalid_id, incomplete_documents), ordered as
+    flag_applications orders them: the Dask engine finds them per input partition, before any shuffle."""
+    return _in_order(_row_flags(records, check_documents))
+
+
+def overlap_flags(records: pd.DataFrame) -> pd.DataFrame:
+    """The flags of overlapping applications (cross_province_conflict, duplicate_card), ordered as
+    flag_applications orders them; `records` may hold only usable rows (the others never overlap)."""
+    return _in_order(_overlap_flags(records))
+
+
+def _in_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Flag parts (one flag each) joined, ordered by input row then flag, as FLAG_COLUMNS."""
+    parts = [p for p in parts if len(p)]
     # every part holds one flag: its rank per row without reading a million flag strings back
     rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts] or [[]])
     flags = pd.concat(parts or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)

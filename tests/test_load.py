@@ -11,7 +11,7 @@ import pytest
 
 from analysis.contract import FileFacts, LoadError
 from analysis.load import load_applications
-from analysis.normalize import normalize, part_facts
+from analysis.normalize import normalize
 from analysis.privacy import mask_ids
 from analysis.rules import flag_applications
 from analysis.values import kept_digits, parse_booleans, parse_dates
@@ -552,10 +552,6 @@ def test_file_facts_of_parts_add_up_to_those_of_the_whole_file():
         ]
     )
     assert merged.warnings() == whole.warnings() and whole.warnings()[0].startswith("WARNING: 3 of 5 ID numbers")
-    assert [part_facts(raw.iloc[:3], "csv").notes(), part_facts(raw.iloc[3:], "csv").notes()] == [
-        parts[0].notes(),
-        parts[1].notes(),
-    ]
 
 
 def test_provinces_given_as_places_are_noted_for_the_file(write_records):

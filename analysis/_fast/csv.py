@@ -6,6 +6,7 @@ import codecs
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -27,17 +28,28 @@ def write_csv(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8") ->
     built by Arrow in a few vectorized passes: pandas' writer formats row by row and takes seconds per million
     rows. `encoding`: "utf-8", or "utf-8-sig" for the same bytes after a byte-order mark.
 
-    Why not `pyarrow.csv.write_csv`: its quoting differs from pandas' (it quotes every string), and the Dask
-    engine writes its flags.csv with pandas' `to_csv`: both engines' files must be the same bytes.
+    Why not `pyarrow.csv.write_csv`: its quoting differs from pandas' (it quotes every string), and both
+    engines' flags.csv must be the bytes pandas would write.
     """
     if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
         raise ValueError(f"write_csv writes UTF-8 only, with or without a byte-order mark, not {encoding!r}")
     bom = codecs.BOM_UTF8 if encoding.lower().replace("_", "-") == "utf-8-sig" else b""
-    header = ",".join(
-        '"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h for h in map(str, frame.columns)
-    )
-    with open(path, "wb") as fh, ThreadPoolExecutor(max_workers=2) as pool:
-        fh.write(bom + (header + "\n").encode("utf-8"))
+    with open(path, "wb") as fh:
+        fh.write(bom + header_line(frame.columns))
+        append_rows(frame, fh)
+
+
+def header_line(columns: pd.Index | list[str]) -> bytes:
+    """The header line pandas writes for these columns."""
+    return (
+        ",".join('"' + h.replace('"', '""') + '"' if any(c in h for c in '",\n') else h for h in map(str, columns))
+        + "\n"
+    ).encode("utf-8")
+
+
+def append_rows(frame: pd.DataFrame, fh: BinaryIO) -> None:
+    """The rows of `frame` as CSV lines (no header) at the end of a file open for binary writing."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
         # a piece of rows at a time (the lines of ten million flags are gigabytes of text, built twice), two
         # pieces built at once (Arrow's kernels release the GIL), written in order
         building: deque = deque()

@@ -1,0 +1,232 @@
+"""The Dask engine's input: partitions of raw cells read as the pandas engine reads them, and what is global about
+them (where each partition starts in the file, the application ids several rows use), found from the
+application_id column alone."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .._fast.arrow import take
+from .._fast.hashing import text_digests
+from .._fast.sets import isin_small, repeated
+from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
+from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
+from ..values import as_text
+
+ROWS_PER_PARTITION = 1_000_000  # input partitions: whole row groups, about this many rows each
+SLICE_ROWS = 250_000  # rows normalized at a time within a partition: a worker holds a quarter of the temporaries
+CSV_BLOCKSIZE = "64MiB"
+
+
+def _natural_key(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
+
+
+@dataclass(frozen=True)
+class RowGroups:
+    """One Parquet partition: row groups of a file and the columns to read (contract column -> header). A plain
+    object, not a delayed read: the task that normalizes it reads it, so no worker holds a partition's raw
+    cells twice."""
+
+    file: str
+    groups: list[int]
+    columns: dict[str, str]
+
+    def table(self) -> pa.Table:
+        table = pq.ParquetFile(self.file).read_row_groups(self.groups, columns=list(self.columns.values()))
+        back = {h: c for c, h in self.columns.items()}
+        return table.rename_columns([back[name] for name in table.column_names])
+
+
+def raw_frames(part: RowGroups | pd.DataFrame, rows: int = SLICE_ROWS) -> Iterator[pd.DataFrame]:
+    """A partition's raw cells (text as the pandas path reads it) `rows` at a time (at least one frame)."""
+    whole = part.table() if isinstance(part, RowGroups) else part
+    n = whole.num_rows if isinstance(whole, pa.Table) else len(whole)
+    for start in range(0, n, rows) if n else [0]:
+        if isinstance(whole, pa.Table):
+            yield parquet_frame(whole.slice(start, rows))
+        else:
+            yield plain_strings(whole.iloc[start : start + rows])
+
+
+def raw_frame(part: RowGroups | pd.DataFrame) -> pd.DataFrame:
+    """A partition's raw cells, all at once."""
+    return next(raw_frames(part, rows=1 << 62))
+
+
+def plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' default `str` dtype (NaN for missing), as the pandas path reads them."""
+    fix = {c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t != "str"}
+    return frame.astype(fix) if fix else frame
+
+
+class Input:
+    """The input as partitions of raw cells (contract column names), read the way the pandas engine reads
+    them: `parts(columns)` gives one per partition (RowGroups, or a delayed frame of a CSV's block), always
+    the same partitions, so a pass that reads one column lines up with a pass that reads them all.
+    `lengths`: rows per partition when the files say so (Parquet metadata), else None (a CSV is counted)."""
+
+    def __init__(self, source: str, file_format: str, encoding: str | None, meta: pd.DataFrame):
+        self.source, self.file_format, self.encoding, self.meta = source, file_format, encoding, meta
+        self.lengths: list[int] | None = None
+        self.columns: dict[str, str] = {}  # contract column -> header
+        self.ignored: list[str] = []
+        self.csv: dd.DataFrame | None = None
+        self.parquet: list[tuple[str, list[int]]] = []
+
+    def empty(self) -> pd.DataFrame:
+        """A partition without rows."""
+        return self.meta[list(self.columns.values())].rename(columns={h: c for c, h in self.columns.items()})
+
+    def parts(self, columns: list[str] | None = None) -> list[Any]:
+        """The partitions (only `columns` of them: None for all the contract's columns)."""
+        wanted = {c: h for c, h in self.columns.items() if columns is None or c in columns}
+        if self.csv is not None:
+            return self.csv[list(wanted.values())].rename(columns={h: c for c, h in wanted.items()}).to_delayed()
+        return [RowGroups(file, groups, wanted) for file, groups in self.parquet]
+
+
+def _parquet_input(files: list[Path], source: str) -> Input:
+    """Parquet files in partitions of whole row groups, about ROWS_PER_PARTITION rows each."""
+    schema = parquet_schema(files[0])
+    found = Input(source, "parquet", None, pd.DataFrame({n: pd.Series(dtype=object) for n in schema.names}))
+    lengths = []
+    for file in files:
+        try:
+            metadata = pq.ParquetFile(file).metadata
+        except Exception as exc:  # noqa: BLE001 (pyarrow raises many kinds for broken files)
+            raise parquet_problem(file, exc) from None
+        groups, size = [], 0
+        for i in range(metadata.num_row_groups):
+            groups.append(i)
+            size += metadata.row_group(i).num_rows
+            if size >= ROWS_PER_PARTITION or i == metadata.num_row_groups - 1:
+                found.parquet.append((str(file), groups))
+                lengths.append(size)
+                groups, size = [], 0
+    found.lengths = lengths
+    return found
+
+
+def read_input(path: Path, source: str) -> Input:
+    """The input's partitions (no cell read yet) and its headers mapped to the contract's columns."""
+    if not path.exists():
+        raise LoadError(f"{source}: no such file or folder")
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        files = sorted(
+            (
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in PARQUET_SUFFIXES and p.is_file() and not p.name.startswith((".", "_"))
+            ),
+            key=_natural_key,
+        )
+        if not files:
+            raise LoadError(
+                f"{source}: the folder holds no .parquet files (the Dask engine reads a folder of Parquet parts)"
+            )
+        found = _parquet_input(files, source)
+    elif suffix in PARQUET_SUFFIXES:
+        found = _parquet_input([path], source)
+    elif suffix in CSV_SUFFIXES:
+        encoding = sniff_encoding(path, source)
+        try:
+            frame = dd.read_csv(
+                str(path),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=encoding,
+                sep="\t" if suffix == ".tsv" else ",",
+                blocksize=CSV_BLOCKSIZE,
+            )
+        except pd.errors.EmptyDataError:
+            raise LoadError(f"{source}: the file is empty (no header row)") from None
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise LoadError(f"{source}: not a readable CSV table ({exc})".splitlines()[0]) from None
+        found = Input(source, "csv", encoding, frame._meta)
+        found.csv = frame
+    elif suffix in EXCEL_SUFFIXES or suffix == ".xls":
+        raise LoadError(
+            f"{source}: workbooks are read by the pandas engine only; run without --engine dask, "
+            "or save the sheet as CSV or Parquet"
+        )
+    else:
+        raise LoadError(
+            f"{source}: unknown file type '{suffix}'; the Dask engine reads .parquet files, folders of them, and .csv"
+        )
+    _, found.columns, found.ignored = map_headers(found.meta, source)
+    return found
+
+
+@contextlib.contextmanager
+def readable(found: Input) -> Iterator[None]:
+    """Cells that cannot be read, met by a worker, as the one-line LoadError the pandas engine gives."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise LoadError(f"{found.source}: text is neither UTF-8 nor GB18030/GBK ({found.encoding} failed)") from None
+    except (pa.ArrowException, pd.errors.ParserError) as exc:
+        raise LoadError(f"{found.source}: not readable ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+
+
+def _application_ids(part: RowGroups | pd.DataFrame) -> pd.Series:
+    """application_id as normalize reads it (text, stripped, empty = NA)."""
+    return as_text(raw_frame(part)["application_id"])
+
+
+def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list[np.ndarray]]:
+    """(rows, the 64-bit hashes of the partition's application ids in `buckets` groups by hash)."""
+    ids = _application_ids(part)
+    digest, present = text_digests(ids)
+    digest = digest[present]
+    bucket = (digest >> np.uint64(40)) % np.uint64(buckets)
+    return len(ids), [digest[bucket == b] for b in range(buckets)]
+
+
+def _repeated_digests(*parts: np.ndarray) -> np.ndarray:
+    """The hashes that occur more than once in these parts (one bucket of every partition), sorted."""
+    return repeated(np.concatenate(parts))
+
+
+def _ids_with_digests(part: RowGroups | pd.DataFrame, digests: np.ndarray) -> pd.Series:
+    """The partition's application ids whose hash is one of `digests` (sorted)."""
+    ids = _application_ids(part)
+    digest, present = text_digests(ids)
+    return take(ids, np.flatnonzero(present & isin_small(digest, digests)))
+
+
+def first_pass(compute: Any, client: Any, found: Input, show: bool) -> tuple[list[int], pd.Series]:
+    """The application_id column alone: each partition's first row offset and the ids used by several rows
+    anywhere in the input, with their counts. Hashes are grouped by value across partitions (a shuffle of
+    8 bytes a row, not of the text); only ids whose hash repeats are read again and counted as text.
+    `compute`: how the engine computes (with its progress bars)."""
+    parts = found.parts(["application_id"])
+    buckets = len(parts)
+    digests = [dask.delayed(_id_digests, nout=2, pure=True)(part, buckets) for part in parts]
+    per_bucket = [dask.delayed(_repeated_digests, pure=True)(*[d[1][b] for d in digests]) for b in range(buckets)]
+    with readable(found):
+        lengths, repeats = compute(client, [[d[0] for d in digests], per_bucket], show)
+        candidates = np.sort(np.concatenate(repeats or [np.zeros(0, np.uint64)]))
+        shared = pd.Series([], dtype="int64")
+        if len(candidates):
+            one = dask.delayed(_ids_with_digests, pure=True)
+            later = dask.delayed(candidates, pure=True)
+            (ids,) = compute(client, [[one(part, later) for part in parts]], show)
+            counts = pd.concat(ids, ignore_index=True).value_counts()
+            shared = counts[counts > 1].astype("int64")
+    lengths = np.asarray(found.lengths or lengths, dtype=np.int64)
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared
