@@ -345,5 +345,6 @@ def flag_with_dask(
 
     export.write_pairs(out_dir, pairs)
     result["possible_duplicates"] = matching.counts(pairs)
+    result = {key: result[key] for key in export.summary(report, FLAGS_META, pairs)}  # the pandas engine's order
     export.write_summary(out_dir, result)
     return result
