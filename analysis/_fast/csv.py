@@ -47,6 +47,11 @@ def header_line(columns: pd.Index | list[str]) -> bytes:
     ).encode("utf-8")
 
 
+def rows_bytes(frame: pd.DataFrame) -> bytes:
+    """The rows of `frame` as CSV lines (no header), one piece after the other on this thread."""
+    return b"".join(_lines(frame.iloc[start : start + PIECE_ROWS]) for start in range(0, len(frame), PIECE_ROWS))
+
+
 def append_rows(frame: pd.DataFrame, fh: BinaryIO) -> None:
     """The rows of `frame` as CSV lines (no header) at the end of a file open for binary writing."""
     with ThreadPoolExecutor(max_workers=2) as pool:

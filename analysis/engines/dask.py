@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import importlib.util
+import io
 import logging
 import math
 import sys
@@ -32,7 +33,7 @@ from tqdm import tqdm
 
 from .. import config, export, matching, rules
 from .._fast.arrow import arrow_of, as_str, null_text, rows
-from .._fast.csv import append_rows, header_line
+from .._fast.csv import header_line, rows_bytes
 from .._fast.memory import release_memory
 from ..cases import case_number_text
 from ..contract import FLAG_COLUMNS, FLAGS, UNUSABLE_FLAGS, FileFacts, LoadError, LoadReport
@@ -63,15 +64,32 @@ class ClusterError(LoadError):
 # ---------------------------------------------------------------- per partition
 
 
+_NO_DAY = np.iinfo(np.int32).min  # a missing date among days as int32
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """Dates as int32 days since 1970 (_NO_DAY for none): half the bytes of datetime64 on the way."""
+    days = values.to_numpy(dtype="datetime64[D]")
+    return np.where(np.isnat(days), _NO_DAY, days.astype(np.int64)).astype(np.int32)
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """_days back to datetime64[s] (NaT for none), as normalize gives them."""
+    return np.where(days == _NO_DAY, np.datetime64("NaT"), days.astype("datetime64[D]")).astype("datetime64[s]")
+
+
 def _shuffled_columns(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
-    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), and a shard key: the person
-    number, or a hash of the key where it is not an 18-character number (numbered per input partition)."""
-    out = rows(records, at, ["person_id", "other_key", "application_id", "applied_on", "cancelled_on", "row"])
-    out.insert(0, SHARD, out["person_id"].to_numpy(dtype=np.int64, copy=True))
-    other = (out["person_id"] >= OTHER_IDS).to_numpy()
+    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row: a shard
+    key, the person number, or a hash of the key where it is not an 18-character number (those keep their
+    text in other_key; numbered again per person partition), dates as days, the province as its code."""
+    out = rows(records, at, ["other_key", "application_id", "row"])
+    shard = records["person_id"].to_numpy()[at]
+    other = shard >= OTHER_IDS
     if other.any():
-        hashed = pd.util.hash_pandas_object(out["other_key"][other], index=False).to_numpy().view(np.int64)
-        out.loc[other, SHARD] = hashed
+        shard[other] = pd.util.hash_pandas_object(out["other_key"][other], index=False).to_numpy().view(np.int64)
+    out.insert(0, SHARD, shard)
+    out["applied_on"] = _days(records["applied_on"].iloc[at])
+    out["cancelled_on"] = _days(records["cancelled_on"].iloc[at])
     out["province"] = records["province_code"].cat.codes.to_numpy()[at]  # int8 codes of CODE_CATEGORIES
     return out
 
@@ -135,12 +153,14 @@ def _overlap_part(firsts: np.ndarray, *pieces: pd.DataFrame) -> tuple[list[pd.Da
     records = pd.DataFrame(
         {
             # input partitions numbered their `<id_type>:<number>` keys each: number them over this partition's
-            "person_id": assign_other_ids(part["other_key"], part["person_id"].to_numpy()),
+            "person_id": assign_other_ids(
+                part["other_key"], np.where(part["other_key"].isna().to_numpy(), part[SHARD].to_numpy(), OTHER_IDS)
+            ),
             "other_key": part["other_key"],
             "application_id": part["application_id"],
             "province_code": pd.Categorical.from_codes(part["province"].to_numpy(), dtype=CODE_CATEGORIES),
-            "applied_on": part["applied_on"],
-            "cancelled_on": part["cancelled_on"],
+            "applied_on": _dates(part["applied_on"].to_numpy()),
+            "cancelled_on": _dates(part["cancelled_on"].to_numpy()),
             "row": part["row"],
             "record_problem": null_text(part.index),  # (usable rows: none)
             "id_problem": null_text(part.index),
@@ -155,15 +175,48 @@ def _overlap_part(firsts: np.ndarray, *pieces: pd.DataFrame) -> tuple[list[pd.Da
     return split, _tally(flags)
 
 
-def _output_part(row_flags: pd.DataFrame, case_keys: pa.Array, *overlaps: pd.DataFrame) -> pd.DataFrame:
+class _CaseKeys:
+    """The person keys of all cases, sorted in code-point order (as cases.case_ids orders them over one frame):
+    the 18-character numbers first, as the integers of their first 17 digits (a binary search, not a hash
+    table of a million texts per part), then the other keys (`<id_type>:<number>`, led by a letter), as text."""
+
+    def __init__(self, keys: pa.Array):
+        number = self._numbered(keys)
+        self.bodies = np.sort(pc.cast(pc.utf8_slice_codeunits(keys.filter(number), 0, 17), pa.int64()).to_numpy())
+        others = keys.filter(pc.invert(number))
+        self.others = pc.take(others, pc.array_sort_indices(others))
+
+    def __len__(self) -> int:
+        return len(self.bodies) + len(self.others)
+
+    @staticmethod
+    def _numbered(keys: pa.Array) -> pa.Array:
+        body = pc.utf8_slice_codeunits(keys, 0, 17)
+        return pc.fill_null(pc.and_(pc.equal(pc.binary_length(keys), 18), pc.ascii_is_decimal(body)), False)
+
+    def numbers(self, keys: pd.Series) -> np.ndarray:
+        """Each key's case number (its place among the sorted keys, from 1), 0 where the key is missing."""
+        arr = arrow_of(keys.astype("str")).combine_chunks().cast(pa.large_string())
+        numbered = self._numbered(arr).to_numpy(zero_copy_only=False)
+        out = np.zeros(len(arr), dtype=np.int64)
+        if numbered.any():
+            body = pc.cast(pc.utf8_slice_codeunits(arr.filter(pa.array(numbered)), 0, 17), pa.int64()).to_numpy()
+            out[numbered] = np.searchsorted(self.bodies, body) + 1
+        other = ~numbered & arr.is_valid().to_numpy(zero_copy_only=False)
+        if other.any():
+            place = pc.index_in(arr.filter(pa.array(other)), value_set=self.others).to_numpy(zero_copy_only=False)
+            out[other] = len(self.bodies) + place + 1
+        return out
+
+
+def _output_part(row_flags: pd.DataFrame, case_keys: _CaseKeys, *overlaps: pd.DataFrame) -> pd.DataFrame:
     """One input partition's flags.csv rows: its row flags and overlap flags ordered by row, then flag
     (rules.flag_applications' order), with case numbers over the whole input: a key's place among the sorted
     `case_keys`, as cases.case_ids numbers them over one frame (export.flags_for_csv)."""
     flags = pd.concat([row_flags, *overlaps], ignore_index=True)
     rank = pd.Categorical(flags["flag"], categories=FLAGS).codes.astype("int64")
     flags = rows(flags, np.argsort(flags["row"].to_numpy() * len(FLAGS) + rank, kind="stable"))
-    place = pc.index_in(arrow_of(flags["person_key"]), value_set=case_keys)
-    number = pc.fill_null(pc.add(place, 1), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    number = case_keys.numbers(flags["person_key"])
     return export.flags_for_csv(flags, pd.Series(as_str(case_number_text(number)), index=flags.index))
 
 
@@ -233,9 +286,21 @@ def _compute(client: Any, collections: list, show: bool) -> list:
 # ---------------------------------------------------------------- the command
 
 
+def _output_files(row_flags: pd.DataFrame, case_keys: _CaseKeys, *overlaps: pd.DataFrame) -> tuple[bytes, bytes, int]:
+    """_output_part as the bytes of its flags.csv lines and of its Parquet part, and its rows flagged: the worker
+    builds the files' content, the machine running the command only writes it (workers never write into the
+    output folder)."""
+    part = _output_part(row_flags, case_keys, *overlaps)
+    if not len(part):
+        return b"", b"", 0
+    parquet = io.BytesIO()
+    part.to_parquet(parquet, index=False)
+    return rows_bytes(part), parquet.getvalue(), int(part["row"].nunique())
+
+
 def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: Path, show: bool) -> tuple[int, int]:
     """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv, from the futures of
-    the output parts in file order; returns (parts written, rows flagged: a row's flags are all in one part)."""
+    _output_files in file order; returns (parts written, rows flagged: a row's flags are all in one part)."""
     parts_dir = out_dir / "flags"
     parts_dir.mkdir(parents=True, exist_ok=True)
     for old in parts_dir.glob("part-*.parquet"):
@@ -244,13 +309,13 @@ def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: P
     with (out_dir / export.FLAGS_CSV).open("wb") as fh:
         fh.write(codecs.BOM_UTF8 + header_line(header.columns))  # (export.FLAGS_CSV_ENCODING: UTF-8 with a BOM)
         for future in tqdm(parts, desc="写出 writing flags", unit="part", file=sys.stderr, disable=not show):
-            part = future.result()
+            lines, parquet, rows_flagged = future.result()
             future.release()
-            if len(part):
-                part.to_parquet(parts_dir / f"part-{written:05d}.parquet", index=False)
-                append_rows(part, fh)
+            if parquet:
+                (parts_dir / f"part-{written:05d}.parquet").write_bytes(parquet)
+                fh.write(lines)
                 written += 1
-                flagged += int(part["row"].nunique())
+                flagged += rows_flagged
     return written, flagged
 
 
@@ -284,7 +349,7 @@ def _flag_partitions(
     return row_flags, [over[k * n_in : (k + 1) * n_in] for k in range(n_person)], tallies
 
 
-def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, pa.Array]:
+def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, _CaseKeys]:
     """The summary (export.summary's keys; rows flagged and clean are counted when the flags are written) and
     the sorted person keys of cases."""
     result = export.summary(report, FLAGS_META)
@@ -293,7 +358,7 @@ def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, pa.Array]:
         if result[key] is not None:  # (null: documents not checked)
             result[key] = sum(t["counts"][key] for t in tallies)
     keys = pc.unique(pa.chunked_array([pa.array(t["keys"], pa.large_string()) for t in tallies], pa.large_string()))
-    case_keys = pc.take(keys, pc.array_sort_indices(keys))  # (code-point order, as cases.case_ids orders text)
+    case_keys = _CaseKeys(keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
     result["cases"] = len(case_keys)
     return result, case_keys
 
@@ -333,7 +398,7 @@ def flag_with_dask(
             result, case_keys = _totals(report, tallies)
             keys_later = client.scatter(case_keys, broadcast=True)
             outputs = [
-                client.submit(_output_part, flags, keys_later, *[o[i] for o in overlaps], pure=False)
+                client.submit(_output_files, flags, keys_later, *[o[i] for o in overlaps], pure=False)
                 for i, flags in enumerate(row_flags)
             ]
             del row_flags, overlaps  # (the output parts hold them now)

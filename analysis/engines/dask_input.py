@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from .._fast.arrow import take
 from .._fast.hashing import text_digests
+from .._fast.memory import release_memory
 from .._fast.sets import isin_small, repeated
 from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
 from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
@@ -194,7 +195,10 @@ def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list
     digest, present = text_digests(ids)
     digest = digest[present]
     bucket = (digest >> np.uint64(40)) % np.uint64(buckets)
-    return len(ids), [digest[bucket == b] for b in range(buckets)]
+    grouped = [digest[bucket == b] for b in range(buckets)]
+    del ids, digest, bucket
+    release_memory()  # (a long-lived worker: this pass's temporaries back to the system before normalizing)
+    return len(present), grouped
 
 
 def _repeated_digests(*parts: np.ndarray) -> np.ndarray:
