@@ -53,6 +53,9 @@ SETTINGS = {
     # a local cluster's workers take the client's settings: the shuffle buffers at most this much of the data
     # it sends out (Dask's 1 GiB would be most of a worker's memory on ten million rows)
     "distributed.p2p.comm.buffer": "100 MiB",
+    # a local cluster's scheduler hands a worker its next partition only when it is free: with Dask's 1.1 each
+    # worker queues one more, and at the end of a pass one worker runs two while the other waits
+    "distributed.scheduler.worker-saturation": 1.0,
 }
 FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
 

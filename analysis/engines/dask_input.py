@@ -109,14 +109,23 @@ def _parquet_input(files: list[Path], source: str) -> Input:
             metadata = pq.ParquetFile(file).metadata
         except Exception as exc:  # noqa: BLE001 (pyarrow raises many kinds for broken files)
             raise parquet_problem(file, exc) from None
-        groups, size = [], 0
-        for i in range(metadata.num_row_groups):
+        groups, size, last = [], 0, metadata.num_row_groups - 1
+        for i in range(last + 1):
             groups.append(i)
             size += metadata.row_group(i).num_rows
-            if size >= ROWS_PER_PARTITION or i == metadata.num_row_groups - 1:
+            # a group that would make the partition half as large again starts the next one (951K and 1M-row
+            # groups: not a partition of 2M beside ones of 1M, which the others would wait for)
+            if (
+                i == last
+                or size >= ROWS_PER_PARTITION
+                or size + metadata.row_group(i + 1).num_rows > 1.5 * ROWS_PER_PARTITION
+            ):
                 found.parquet.append((str(file), groups))
                 lengths.append(size)
                 groups, size = [], 0
+    if not found.parquet:  # no row groups at all: one empty partition, so every pass has something to read
+        found.parquet.append((str(files[0]), []))
+        lengths.append(0)
     found.lengths = lengths
     return found
 
