@@ -48,14 +48,16 @@ def _flag(args: argparse.Namespace) -> int:
     from .rules import flag_loaded
 
     show = sys.stderr.isatty()
-    if args.engine == "dask" or args.scheduler:
+    if args.engine == "dask" or args.scheduler or args.worker_memory:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
         if args.register:
             raise LoadError("--register is recorded by the pandas engine only; run without --engine dask for it")
         from .engines.dask import flag_with_dask
 
-        result = flag_with_dask(args.input, args.out, scheduler=args.scheduler, progress=show)
+        result = flag_with_dask(
+            args.input, args.out, scheduler=args.scheduler, progress=show, worker_memory=args.worker_memory
+        )
         print(outcomes.flag_summary(result, FLAGS, args.out))
         return 0
     _step(f"读取 reading {Path(args.input).name} …", show)
@@ -280,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ADDRESS",
         help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 "
         "(implies --engine dask; default: a local cluster of 2 workers)",
+    )
+    p.add_argument(
+        "--worker-memory",
+        metavar="SIZE",
+        help="memory limit of each local Dask worker, e.g. 6GB; above it a worker spills to disk "
+        "(implies --engine dask; default: Dask's share of this machine's memory)",
     )
     p.add_argument("--register", metavar="DB", help=REGISTER_HELP)
     p.set_defaults(run=_flag)

@@ -220,6 +220,15 @@ CATALOGUE: list[tuple[str, str]] = [
         "workers' environment",
         "工作进程 {workers} 无法导入 analysis 包；请在工作进程的环境中安装本项目（pip install .）",
     ),
+    _m(
+        "--worker-memory '{value}' is not a size; write it as 6GB or 6000MB",
+        "--worker-memory 的值“{value}”不是大小；请写成 6GB 或 6000MB",
+    ),
+    _m(
+        "--worker-memory sets the workers of a local cluster; an existing cluster's workers set their own "
+        "(dask worker ADDRESS --memory-limit 6GB)",
+        "--worker-memory 设置本机集群的工作进程；已有集群的工作进程自行设置（dask worker ADDRESS --memory-limit 6GB）",
+    ),
     # the case register (--register, register import)
     _m(
         "--register is recorded by the pandas engine only; run without --engine dask for it",

@@ -236,3 +236,20 @@ def test_non_citizen_card_holders_give_the_pandas_results(scheduler, tmp_path):
     assert set(summary["id_types"]) == {*TYPES, "unknown"}  # the sample plants every type, and 军官证
     other = flags["person_key"].str.contains(":") & flags["flag"].isin(["duplicate_card", "cross_province_conflict"])
     assert other.any() and flags["person_key"].str.startswith("passport:").any()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--worker-memory", "lots"], "--worker-memory 'lots' is not a size; write it as 6GB or 6000MB"),
+        (["--worker-memory", "6GB", "--scheduler", "tcp://127.0.0.1:9"], "an existing cluster's workers set their own"),
+    ],
+)
+def test_worker_memory_mistakes_are_one_line_before_any_cluster(applications, tmp_path, capsys, extra, message):
+    """--worker-memory (a local cluster's limit per worker, above which it spills) says what is wrong with it."""
+    source = tmp_path / "a.parquet"
+    applications[0].head(20).to_parquet(source, index=False)
+    assert main(["flag", str(source), "--out", str(tmp_path / "out"), *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("错误：--worker-memory") and "\n" not in err
+    assert not (tmp_path / "out").exists()

@@ -229,14 +229,14 @@ def first_pass(compute: Any, client: Any, found: Input, show: bool) -> tuple[lis
     `compute`: how the engine computes (with its progress bars)."""
     parts = found.parts(["application_id"])
     buckets = len(parts)
-    digests = [dask.delayed(_id_digests, nout=2, pure=True)(part, buckets) for part in parts]
+    digests = [dask.delayed(_id_digests, nout=2, pure=False)(part, buckets) for part in parts]
     per_bucket = [dask.delayed(_repeated_digests, pure=True)(*[d[1][b] for d in digests]) for b in range(buckets)]
     with readable(found):
         lengths, repeats = compute(client, [[d[0] for d in digests], per_bucket], show)
         candidates = np.sort(np.concatenate(repeats or [np.zeros(0, np.uint64)]))
         shared = pd.Series([], dtype="int64")
         if len(candidates):
-            one = dask.delayed(_ids_with_digests, pure=True)
+            one = dask.delayed(_ids_with_digests, pure=False)
             later = dask.delayed(candidates, pure=True)
             (ids,) = compute(client, [[one(part, later) for part in parts]], show)
             counts = pd.concat(ids, ignore_index=True).value_counts()

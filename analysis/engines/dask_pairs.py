@@ -34,7 +34,7 @@ def find_pairs(compute: Any, client: Any, found: Any, starts: list[int], shared:
     empty = matching_part(found.empty(), 2, None, found.file_format)
     if "name" not in found.columns:
         return matching.possible_duplicates(empty)
-    one = dask.delayed(matching_part, pure=True)
+    one = dask.delayed(matching_part, pure=False)  # (it reads the file: a key from its path alone could be stale)
     firsts = [2 + start for start in starts[:-1]]
     parts = dd.from_delayed(
         [one(part, first, shared, found.file_format) for part, first in zip(found.parts(), firsts, strict=True)],
