@@ -45,9 +45,9 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def _shuffled_columns(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
-    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row: a shard
-    key, the person number, or a hash of the key where it is not an 18-character number (those keep their
-    text in other_key; numbered again per person partition), dates as days, the province as its code."""
+    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row. The shard
+    key is the person number, or a hash of the key where it is not an 18-character number (those keep their text
+    in other_key and are numbered again per person partition); dates are days, the province its code."""
     out = rows(records, at, ["other_key", "application_id", "row"])
     shard = records["person_id"].to_numpy()[at]
     other = shard >= OTHER_IDS
@@ -94,6 +94,7 @@ def input_part(
 
 
 def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The slices' frames as one."""
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
