@@ -114,9 +114,10 @@ def _tally(flags: pd.DataFrame) -> dict:
 def overlap_part(firsts: np.ndarray, *pieces: pd.DataFrame) -> tuple[list[pd.DataFrame], dict]:
     """rules.overlap_flags on one person partition (its piece of every input partition): (its flags split by the
     input partition their row is in, `firsts` being each one's first file row; their tally)."""
+    # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
+    # partition's order (_by_person sorts stably)
     part = pd.concat(pieces, ignore_index=True)
     del pieces
-    part = rows(part, np.argsort(part["row"].to_numpy(), kind="stable"))  # file order, as the pandas path has it
     records = pd.DataFrame(
         {
             # input partitions numbered their `<id_type>:<number>` keys each: number them over this partition's
