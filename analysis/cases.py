@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 
 from . import labels, privacy, provinces
 from ._fast.arrow import as_str
+from ._fast.sets import unique_sorted
 from .contract import PERSON_FLAGS
 
 CASE_DIGITS = 6  # C000001
@@ -20,23 +21,62 @@ def case_number_text(numbers: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise("C", pc.utf8_lpad(number, CASE_DIGITS, "0"), "")
 
 
-def case_ids(flags: pd.DataFrame) -> pd.Series:
-    """A stable pseudonymous case number per person key (C000001, … in person-key order), NA without a key."""
-    keys = pa.array(flags["person_key"].astype("str").array)
-    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
-    present = keys.is_valid().to_numpy(zero_copy_only=False)
-    given = keys.filter(pa.array(present))
-    body = pc.utf8_slice_codeunits(given, 0, 17)
-    codes = np.full(len(keys), -1, dtype=np.int64)
-    if len(given) and pc.all(pc.and_(pc.equal(pc.binary_length(given), 18), pc.ascii_is_decimal(body))).as_py():
-        # person keys: 17 digits and their check character, so the 17 digits as a number sort as the keys do
-        codes[present] = np.unique(pc.cast(body, pa.int64()).to_numpy(), return_inverse=True)[1]
-    elif len(given):  # any other text: order the distinct keys as text
-        encoded = pc.dictionary_encode(given)
-        rank = np.empty(len(encoded.dictionary), dtype=np.int64)
-        rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(encoded.dictionary))
-        codes[present] = rank[encoded.indices.to_numpy()]
-    return pd.Series(as_str(case_number_text(codes + 1)), index=flags.index)
+class CaseNumbers:
+    """Case numbers in person-key order (code-point order of the keys). The 18-character numbers come first and
+    are ordered by the integer of their first 17 digits (as their text orders them: the check character follows
+    from those digits), the other keys (`<id_type>:<number>`, led by a letter) after them, as text. A key's
+    number is its place among the keys given, from 1; one numbering serves every part of a larger input (the
+    Dask engine's)."""
+
+    def __init__(self, keys: pd.Series | pa.Array | pa.ChunkedArray):
+        arr = self._arrow(keys)
+        numbered = self._numbered(arr)
+        self.bodies = unique_sorted(self._bodies(arr.filter(numbered)))
+        others = pc.unique(arr.filter(pc.and_(pc.invert(numbered), arr.is_valid()))).cast(pa.large_string())
+        self.others = pc.take(others, pc.array_sort_indices(others))
+
+    def __len__(self) -> int:
+        return len(self.bodies) + len(self.others)
+
+    @staticmethod
+    def _arrow(keys: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+        arr = keys if isinstance(keys, pa.Array | pa.ChunkedArray) else pa.array(keys.astype("str").array)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+    @staticmethod
+    def _numbered(keys: pa.Array) -> pa.Array:
+        body = pc.utf8_slice_codeunits(keys, 0, 17)
+        return pc.fill_null(pc.and_(pc.equal(pc.binary_length(keys), 18), pc.ascii_is_decimal(body)), False)
+
+    @staticmethod
+    def _bodies(keys: pa.Array) -> np.ndarray:
+        return pc.cast(pc.utf8_slice_codeunits(keys, 0, 17), pa.int64()).to_numpy(zero_copy_only=False)
+
+    def numbers(self, keys: pd.Series | pa.Array) -> np.ndarray:
+        """Each key's case number, 0 where the key is missing."""
+        arr = self._arrow(keys)
+        numbered = self._numbered(arr).to_numpy(zero_copy_only=False)
+        out = np.zeros(len(arr), dtype=np.int64)
+        if numbered.any():
+            body = self._bodies(arr.filter(pa.array(numbered)))
+            order = np.argsort(body)  # (a binary search is several times faster on sorted queries: the cache)
+            place = np.empty(len(body), dtype=np.int64)
+            place[order] = np.searchsorted(self.bodies, body[order])
+            out[numbered] = place + 1
+        other = ~numbered & arr.is_valid().to_numpy(zero_copy_only=False)
+        if other.any():
+            given = arr.filter(pa.array(other)).cast(pa.large_string())
+            place = pc.index_in(given, value_set=self.others).to_numpy(zero_copy_only=False)
+            out[other] = len(self.bodies) + place + 1
+        return out
+
+
+def case_ids(flags: pd.DataFrame, numbering: CaseNumbers | None = None) -> pd.Series:
+    """A stable pseudonymous case number per person key (C000001, … in person-key order), NA without a key;
+    `numbering`: the cases of a larger input (default: those of these flags)."""
+    keys = flags["person_key"]
+    numbers = (CaseNumbers(keys) if numbering is None else numbering).numbers(keys)
+    return pd.Series(as_str(case_number_text(numbers)), index=flags.index)
 
 
 def applications_of_cases(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None = None) -> pd.DataFrame:

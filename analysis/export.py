@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import matching, privacy, rules
 from ._fast.csv import write_csv
-from .cases import case_ids
+from .cases import CaseNumbers, case_ids
 from .contract import UNUSABLE_FLAGS, LoadReport
 
 FLAGS_CSV = "flags.csv"
@@ -55,11 +55,11 @@ def write_summary(out_dir: str | Path, result: dict) -> Path:
     return path
 
 
-def flags_for_csv(flags: pd.DataFrame, case_id: pd.Series | None = None) -> pd.DataFrame:
-    """flags.csv content: person keys masked (application_id is the join key back to the source). `case_id`:
-    case numbers over a larger input (the Dask engine's parts); default cases.case_ids of these flags."""
+def flags_for_csv(flags: pd.DataFrame, numbering: CaseNumbers | None = None) -> pd.DataFrame:
+    """flags.csv content: person keys masked (application_id is the join key back to the source). `numbering`:
+    the cases of a larger input (the Dask engine's parts); default: those of these flags."""
     out = flags.copy()
-    out.insert(out.columns.get_loc("person_key"), "case_id", case_ids(flags) if case_id is None else case_id)
+    out.insert(out.columns.get_loc("person_key"), "case_id", case_ids(flags, numbering))
     out["person_key"] = privacy.mask_ids(out["person_key"])
     return out
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from .arrow import arrow_of, fixed_width, pieces, take
+from .arrow import fixed_width, pieces, take
 from .text import PIECE
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -22,10 +22,11 @@ def duplicated_mask(values: pd.Series) -> np.ndarray:
     Instead: a 64-bit hash per value from its bytes (numpy, a piece at a time, grouped by length), one sort
     of the hashes, and an exact comparison of the few rows whose hash is not unique.
     """
-    if len(values) and _widths(values) > _MANY_WIDTHS:
-        return (values.notna() & values.duplicated(keep=False)).to_numpy(dtype=bool)
     n = len(values)
-    digest, present = text_digests(values)
+    found = text_digests(values, max_widths=_MANY_WIDTHS)
+    if found is None:
+        return (values.notna() & values.duplicated(keep=False)).to_numpy(dtype=bool)
+    digest, present = found
     ordered = np.sort(digest[present] if not present.all() else digest)
     twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     del ordered
@@ -48,15 +49,10 @@ def duplicated_mask(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _widths(values: pd.Series) -> int:
-    """How many byte lengths the texts have."""
-    length = pc.binary_length(arrow_of(values.astype("str")))
-    return len(pc.unique(length))
-
-
-def text_digests(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def text_digests(values: pd.Series, max_widths: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(a 64-bit hash of each text's bytes, whether the text is present): numpy, a piece at a time, grouped by
-    length. Equal texts have equal hashes; different ones almost never do (compare texts to be sure)."""
+    length. Equal texts have equal hashes; different ones almost never do (compare texts to be sure). None when
+    a piece has texts of more than `max_widths` lengths (free text: grouping by length stops paying)."""
     n = len(values)
     digest = np.zeros(n, dtype=np.uint64)
     present = np.zeros(n, dtype=bool)
@@ -65,6 +61,8 @@ def text_digests(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             length = pc.fill_null(pc.binary_length(arr), -1).to_numpy(zero_copy_only=False)
             present[start : start + len(arr)] = length >= 0
             widths = np.flatnonzero(np.bincount(length[length >= 0])) if (length >= 0).any() else []
+            if max_widths is not None and len(widths) > max_widths:
+                return None
             for width in widths:
                 rows = np.flatnonzero(length == width)
                 padded = np.zeros((len(rows), -(-int(width) // 8) * 8 or 8), dtype=np.uint8)

@@ -24,7 +24,6 @@ import dask
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from dask.utils import parse_bytes
 from distributed import Client, LocalCluster, progress
 from distributed.utils import is_kernel
@@ -33,19 +32,17 @@ from tqdm import tqdm
 
 from .. import config, export, matching
 from .._fast.csv import header_line
+from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
 from ..contract import load_report as contract_load_report
 from .dask_input import ROWS_PER_PARTITION, Input, first_pass, read_input, readable
 from .dask_pairs import find_pairs
-from .dask_parts import FLAGS_META, CaseKeys, input_part, output_files, output_part, overlap_part
+from .dask_parts import FLAGS_META, input_part, output_files, output_part, overlap_part
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
 SETTINGS = {
     "dataframe.convert-string": False,  # text as the pandas path holds it
-    # a local cluster's workers take the client's settings: the shuffle buffers at most this much of the data
-    # it sends out (Dask's 1 GiB would be most of a worker's memory on ten million rows)
-    "distributed.p2p.comm.buffer": "100 MiB",
     # a local cluster's scheduler hands a worker its next partition only when it is free: with Dask's 1.1 each
     # worker queues one more, and at the end of a pass one worker runs two while the other waits
     "distributed.scheduler.worker-saturation": 1.0,
@@ -178,16 +175,15 @@ def _flag_partitions(
     return row_flags, [over[k * n_in : (k + 1) * n_in] for k in range(n_person)], tallies
 
 
-def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, CaseKeys]:
+def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, CaseNumbers]:
     """The summary (export.summary's keys; rows flagged and clean are counted when the flags are written) and
-    the sorted person keys of cases."""
+    the numbering of the cases of every partition."""
     result = export.summary(report, FLAGS_META)
     keys = [*FLAGS, "rows_unusable"]
     for key in keys:
         if result[key] is not None:  # (null: documents not checked)
             result[key] = sum(t["counts"][key] for t in tallies)
-    keys = pc.unique(pa.chunked_array([pa.array(t["keys"], pa.large_string()) for t in tallies], pa.large_string()))
-    case_keys = CaseKeys(keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys)
+    case_keys = CaseNumbers(pa.chunked_array([pa.array(t["keys"], pa.large_string()) for t in tallies]))
     result["cases"] = len(case_keys)
     return result, case_keys
 

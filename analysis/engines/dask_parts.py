@@ -11,14 +11,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import export, rules
-from .._fast.arrow import arrow_of, as_str, null_text, rows
+from .._fast.arrow import null_text, rows
 from .._fast.csv import rows_bytes
 from .._fast.memory import release_memory
-from ..cases import case_number_text
+from ..cases import CaseNumbers
 from ..contract import FLAG_COLUMNS, FLAGS, UNUSABLE_FLAGS, FileFacts
 from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
@@ -143,52 +141,17 @@ def overlap_part(firsts: np.ndarray, *pieces: pd.DataFrame) -> tuple[list[pd.Dat
     return split, _tally(flags)
 
 
-class CaseKeys:
-    """The person keys of all cases, sorted in code-point order (as cases.case_ids orders them over one frame):
-    the 18-character numbers first, as the integers of their first 17 digits (a binary search, not a hash
-    table of a million texts per part), then the other keys (`<id_type>:<number>`, led by a letter), as text."""
-
-    def __init__(self, keys: pa.Array):
-        number = self._numbered(keys)
-        self.bodies = np.sort(pc.cast(pc.utf8_slice_codeunits(keys.filter(number), 0, 17), pa.int64()).to_numpy())
-        others = keys.filter(pc.invert(number))
-        self.others = pc.take(others, pc.array_sort_indices(others))
-
-    def __len__(self) -> int:
-        return len(self.bodies) + len(self.others)
-
-    @staticmethod
-    def _numbered(keys: pa.Array) -> pa.Array:
-        body = pc.utf8_slice_codeunits(keys, 0, 17)
-        return pc.fill_null(pc.and_(pc.equal(pc.binary_length(keys), 18), pc.ascii_is_decimal(body)), False)
-
-    def numbers(self, keys: pd.Series) -> np.ndarray:
-        """Each key's case number (its place among the sorted keys, from 1), 0 where the key is missing."""
-        arr = arrow_of(keys.astype("str")).combine_chunks().cast(pa.large_string())
-        numbered = self._numbered(arr).to_numpy(zero_copy_only=False)
-        out = np.zeros(len(arr), dtype=np.int64)
-        if numbered.any():
-            body = pc.cast(pc.utf8_slice_codeunits(arr.filter(pa.array(numbered)), 0, 17), pa.int64()).to_numpy()
-            out[numbered] = np.searchsorted(self.bodies, body) + 1
-        other = ~numbered & arr.is_valid().to_numpy(zero_copy_only=False)
-        if other.any():
-            place = pc.index_in(arr.filter(pa.array(other)), value_set=self.others).to_numpy(zero_copy_only=False)
-            out[other] = len(self.bodies) + place + 1
-        return out
-
-
-def output_part(row_flags: pd.DataFrame, case_keys: CaseKeys, *overlaps: pd.DataFrame) -> pd.DataFrame:
+def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> pd.DataFrame:
     """One input partition's flags.csv rows: its row flags and overlap flags ordered by row, then flag
-    (rules.flag_applications' order), with case numbers over the whole input: a key's place among the sorted
-    `case_keys`, as cases.case_ids numbers them over one frame (export.flags_for_csv)."""
+    (rules.flag_applications' order), with case numbers over the whole input (`case_keys`: the cases of every
+    partition)."""
     flags = pd.concat([row_flags, *overlaps], ignore_index=True)
     rank = pd.Categorical(flags["flag"], categories=FLAGS).codes.astype("int64")
     flags = rows(flags, np.argsort(flags["row"].to_numpy() * len(FLAGS) + rank, kind="stable"))
-    number = case_keys.numbers(flags["person_key"])
-    return export.flags_for_csv(flags, pd.Series(as_str(case_number_text(number)), index=flags.index))
+    return export.flags_for_csv(flags, case_keys)
 
 
-def output_files(row_flags: pd.DataFrame, case_keys: CaseKeys, *overlaps: pd.DataFrame) -> tuple[bytes, bytes, int]:
+def output_files(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> tuple[bytes, bytes, int]:
     """output_part as the bytes of its flags.csv lines and of its Parquet part, and its rows flagged: the worker
     builds the files' content, the machine running the command only writes it (workers never write into the
     output folder)."""
