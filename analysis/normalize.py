@@ -208,9 +208,14 @@ def mark_shared_ids(frame: pd.DataFrame, counts: pd.Series | None = None) -> Non
         ids = take(app, at)
     if not len(at):
         return
-    message = "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
-    before = take(frame["record_problem"], at)
-    text = (message + np.where(before.notna(), "; ", "") + before.fillna("")).reset_index(drop=True)
+    text = shared_id_problems(ids, counts, take(frame["record_problem"], at)).reset_index(drop=True)
     mask = np.zeros(len(frame), dtype=bool)
     mask[at] = True
     frame["record_problem"] = first_present(placed(mask, text, frame.index), frame["record_problem"])
+
+
+def shared_id_problems(ids: pd.Series, counts: pd.Series, before: pd.Series) -> pd.Series:
+    """record_problem of rows whose application ids (`ids`, each used by counts[id] rows) are shared: "application_id
+    'X' is used by N rows" first, then the problems the row had already (`before`, NA for none)."""
+    message = "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
+    return message + np.where(before.notna(), "; ", "") + before.fillna("")

@@ -22,7 +22,7 @@ from .ids import person_keys
 ROW_COLUMNS = ["application_id", "person_key", "province_code", "row"]  # what a flag repeats of its row
 
 
-def _flag_rows(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+def flag_rows(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """ROW_COLUMNS of the rows at positions `at` (the person key derived where the frame holds none as text)."""
     out = rows(records, at, ["application_id", "province_code", "row"])
     out.insert(1, "person_key", person_keys(records, at).array)
@@ -76,11 +76,11 @@ def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFram
     out = []
     for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
         at = np.flatnonzero(reason.notna().to_numpy(dtype=bool))
-        out.append(_flag_rows(records, at).assign(flag=flag, detail=take(reason, at).array))
+        out.append(flag_rows(records, at).assign(flag=flag, detail=take(reason, at).array))
     if check_documents:
         docs = document_problems(records)
         at = np.flatnonzero(docs.notna().to_numpy(dtype=bool))
-        out.append(_flag_rows(records, at).assign(flag="incomplete_documents", detail=docs.iloc[at].array))
+        out.append(flag_rows(records, at).assign(flag="incomplete_documents", detail=docs.iloc[at].array))
     return out
 
 
@@ -324,7 +324,7 @@ def _group_overlap_flags(records: pd.DataFrame, group: tuple[int, int]) -> list[
         ("duplicate_card", dup, "same_at"),
     ]:
         at = overlaps.loc[mask, column].to_numpy()
-        flagged = _flag_rows(records, records.index.get_indexer(mask[mask].index))
+        flagged = flag_rows(records, records.index.get_indexer(mask[mask].index))
         earlier = rows(
             records, records.index.get_indexer(at), ["application_id", "province_code", "applied_on", "cancelled_on"]
         )

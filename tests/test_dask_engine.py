@@ -19,7 +19,7 @@ from analysis.engines.dask import ClusterError, flag_with_dask
 from analysis.id_types import TYPES
 from analysis.sample import CHINESE_HEADERS, generate
 
-from .helpers import as_set
+from .helpers import P1, P2, P3, as_set
 
 KEYS = ["application_id", "flag", "conflicts_with", "row", "province_code", "detail"]
 
@@ -114,6 +114,58 @@ def test_gb18030_csv_in_blocks_gives_the_pandas_results(scheduler, applications,
     assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
     assert summary == expected_summary
     assert summary["encoding"] == "gb18030" and summary["format"] == "csv"
+
+
+def test_shared_ids_found_while_normalizing_mark_every_kind_of_row(scheduler, tmp_path):
+    """On Parquet the engine finds shared application ids from the hashes the input partitions give, and marks
+    their rows afterwards: usable rows (they leave the overlap rules), rows with an invalid ID only (a new
+    invalid_record flag) and rows with a record problem already (the shared id comes first), as the pandas
+    engine marks them."""
+    yes, no = "是", "否"
+    rows = pd.DataFrame(
+        [  # application_id, id_number, province, applied_on, id_copy
+            ("S", P3, "北京", "2020-01-01", yes),  # usable but shared: no live card for the next row
+            ("B", P3, "北京", "2021-01-01", yes),
+            ("C1", P2, "河北", "2018-01-01", yes),
+            ("S", "12345", "北京", "2020-02-01", yes),  # invalid ID and shared
+            ("S", P1, "北京", "not a date", yes),  # a record problem and shared
+            ("T", P1, "北京", "2019-05-01", no),  # shared, documents incomplete
+            ("T", P1, "上海", "2019-06-01", yes),  # shared: no conflict with the row above
+            ("C2", P2, "河北", "2019-01-01", yes),  # duplicate_card against C1: the rules still run
+        ],
+        columns=["application_id", "id_number", "province", "applied_on", "id_copy"],
+    ).assign(has_second_gen_id=yes)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    rows.iloc[:3].to_parquet(parts / "part-0.parquet", index=False)
+    rows.iloc[3:].to_parquet(parts / "part-1.parquet", index=False)
+    single = tmp_path / "applications.parquet"
+    rows.to_parquet(single, index=False)
+    _, expected_summary = pandas_flag(single, tmp_path / "pandas")
+
+    flag_with_dask(parts, tmp_path / "dask", scheduler=scheduler, partitions=2)
+    flags, summary = read_outputs(tmp_path / "dask")
+
+    assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
+    assert {k: v for k, v in summary.items() if k != "source"} == {
+        k: v for k, v in expected_summary.items() if k != "source"
+    }
+    not_an_id = (
+        "not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, got 5 characters"
+    )
+    three, two = "application_id 'S' is used by 3 rows", "application_id 'T' is used by 2 rows"
+    assert list(zip(flags["row"].astype(int), flags["flag"], flags["detail"].str.split(";").str[0], strict=True)) == [
+        (2, "invalid_record", three),
+        (5, "invalid_record", three),
+        (5, "invalid_id", not_an_id),
+        (6, "invalid_record", three),
+        (7, "invalid_record", two),
+        (7, "incomplete_documents", "no copy of the ID card"),
+        (8, "invalid_record", two),
+        (9, "duplicate_card", "card application C1 of 2018-01-01 in 河北 13 is still live (never cancelled)"),
+    ]
+    assert flags["detail"][3] == three + "; applied_on 'not a date' is not a date"
+    assert flags["conflicts_with"][7] == "C1" and summary["rows_unusable"] == 5
 
 
 def test_clean_file_writes_headers_only_and_overwrites_old_parts(scheduler, tmp_path):

@@ -1,12 +1,13 @@
 """The rules of docs/data-contract.md on Dask: partitioned Parquet (or CSV) in, the same flags and summary out.
 
-Two things are global and come first, from the application_id column alone: where each partition starts
-in the file (so `row` is the file row, header = 1; Parquet metadata says it) and the ids that more than one
-row uses anywhere in the input. Then each input partition is normalized once, by the pandas path's own
-functions: its row flags (rules.row_flags) stay where they are, and only the columns the overlap rules read
-of its usable rows (person number, province, the two dates, row, application id) are shuffled on the person;
-rules.overlap_flags runs per person partition. The client writes every output file, so workers need to read
-the input but never to write into the output folder. See docs/large-data.md."""
+Each input partition is normalized once, by the pandas path's own functions: its row flags (rules.row_flags)
+stay where they are, and only the columns the overlap rules read of its usable rows (person number, province,
+the two dates, row, application id) are shuffled on the person; rules.overlap_flags runs per person partition.
+Two things are global: where each partition starts in the file (so `row` is the file row, header = 1: Parquet
+metadata says it, a CSV is counted in a first pass) and the application ids that more than one row uses
+anywhere in the input (found from hashes the partitions give, then marked on their rows). The client writes
+every output file, so workers need to read the input but never to write into the output folder. See
+docs/large-data.md."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import contextlib
 import importlib.util
 import logging
 import math
+import operator
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,9 +37,18 @@ from .._fast.csv import header_line
 from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
 from ..contract import load_report as contract_load_report
-from .dask_input import ROWS_PER_PARTITION, Input, first_pass, read_input, readable
+from .dask_input import (
+    ROWS_PER_PARTITION,
+    Input,
+    first_pass,
+    read_input,
+    readable,
+    repeated_digests,
+    shared_ids,
+    starts_of,
+)
 from .dask_pairs import find_pairs
-from .dask_parts import FLAGS_META, input_part, output_files, output_part, overlap_part
+from .dask_parts import FLAGS_META, input_part, output_files, output_part, overlap_part, row_part
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
@@ -146,33 +157,51 @@ def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: P
 
 
 def _flag_partitions(
-    client: Any, found: Input, starts: list[int], shared: pd.Series, partitions: int | None, show: bool
-) -> tuple[list[Any], list[list[Any]], list[dict]]:
+    client: Any, found: Input, starts: list[int], shared: pd.Series | None, partitions: int | None, show: bool
+) -> tuple[list[Any], list[list[Any]], list[dict], pd.Series]:
     """Each input partition normalized once, its usable rows' rule columns cut into pieces by person; each person
-    partition (one piece of every input partition) through the overlap rules. Returns futures, held on the
-    workers: the row flags per input partition, the overlap flags per (person partition, input partition); and
-    the tallies (facts, counts, case keys) of every partition."""
+    partition (one piece of every input partition) through the overlap rules. `shared`: the application ids
+    several rows use, when a first pass found them (a CSV), else None: they are found from the hashes the input
+    partitions give, and marked afterwards (row_part, overlap_part). Returns futures, held on the workers: the
+    row flags per input partition, the overlap flags per (person partition, input partition); the tallies
+    (facts, counts, case keys) of every partition; and the shared ids."""
     check_documents = contract_load_report("", "", None, 0, found.columns, []).documents_checked
     n_in = len(starts) - 1
     n_person = partitions or max(1, math.ceil(starts[-1] / ROWS_PER_PARTITION))
-    later = dask.delayed(shared, pure=True)
-    one = dask.delayed(input_part, nout=3, pure=False)  # (a key from the path alone would outlive a rewritten file)
+    id_buckets = n_in if shared is None else 0
+    one = dask.delayed(input_part, nout=4, pure=False)  # (a key from the path alone would outlive a rewritten file)
     inputs = [
-        one(part, 2 + start, later, found.file_format, check_documents, n_person)
+        one(part, 2 + start, found.file_format, check_documents, n_person, id_buckets)
         for part, start in zip(found.parts(), starts[:-1], strict=True)
     ]
-    firsts = np.asarray(starts[:-1], dtype=np.int64) + 2
-    by_person = dask.delayed(overlap_part, nout=2, pure=True)
-    overlaps = [by_person(firsts, *[p[1][k] for p in inputs]) for k in range(n_person)]
-    wanted = [p[0] for p in inputs] + [o[0][i] for o in overlaps for i in range(n_in)]
-    tallies = [p[2] for p in inputs] + [o[1] for o in overlaps]
+    repeats = [dask.delayed(repeated_digests, pure=True)(*[p[3][b] for p in inputs]) for b in range(id_buckets)]
+    held = [p[0] for p in inputs] + [p[1][k] for p in inputs for k in range(n_person)]
     with readable(found):
-        futures = client.compute(wanted + tallies)
+        futures = client.compute(held + [p[2] for p in inputs] + repeats)
         _show(futures, show)
-        tallies = client.gather(futures[len(wanted) :])
-    row_flags = futures[:n_in]
-    over = futures[n_in : len(wanted)]
-    return row_flags, [over[k * n_in : (k + 1) * n_in] for k in range(n_person)], tallies
+        facts = client.gather(futures[len(held) : len(held) + n_in])
+        repeated = client.gather(futures[len(held) + n_in :])
+    del futures[len(held) :]
+    if shared is None:
+        shared = shared_ids(_compute, client, found, repeated, show)
+    shared_later = client.scatter(shared, broadcast=True)
+    row_flags = [client.submit(row_part, f, shared_later, pure=False) for f in futures[:n_in]]
+    pieces = futures[n_in:]
+    firsts = np.asarray(starts[:-1], dtype=np.int64) + 2
+    overlaps = [
+        client.submit(overlap_part, firsts, shared_later, *pieces[k::n_person], pure=False) for k in range(n_person)
+    ]
+    del futures, pieces
+    _show(row_flags + overlaps, show)
+    tallies = client.gather([client.submit(operator.itemgetter(1), f) for f in row_flags + overlaps])
+    row_flags = [client.submit(operator.itemgetter(0), f) for f in row_flags]
+    over = [[client.submit(_flags_of, o, i) for i in range(n_in)] for o in overlaps]
+    return row_flags, over, [{"facts": f} for f in facts] + tallies, shared
+
+
+def _flags_of(overlaps: tuple[list[pd.DataFrame], dict], i: int) -> pd.DataFrame:
+    """A person partition's overlap flags of input partition i (overlap_part's result)."""
+    return overlaps[0][i]
 
 
 def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, CaseNumbers]:
@@ -222,11 +251,16 @@ def flag_with_dask(
     with dask.config.set(SETTINGS):
         found = read_input(path.resolve(), source)
         with _connect(scheduler, worker_memory) as client:
-            starts, shared = first_pass(_compute, client, found, show)
-            row_flags, overlaps, tallies = _flag_partitions(client, found, starts, shared, partitions, show)
+            # Parquet says where each partition starts; a CSV is read once for it (and for the shared ids)
+            if found.lengths:
+                starts, shared = starts_of(found.lengths), None
+            else:
+                starts, shared = first_pass(_compute, client, found, show)
+            row_flags, overlaps, tallies, shared = _flag_partitions(client, found, starts, shared, partitions, show)
             facts = FileFacts()
             for tally in tallies[: len(row_flags)]:
                 facts.merge(tally["facts"])
+            tallies = tallies[len(row_flags) :]
             report = contract_load_report(
                 source, found.file_format, found.encoding, starts[-1], found.columns, found.ignored, facts=facts
             )

@@ -1,6 +1,6 @@
 """The Dask engine's input: partitions of raw cells read as the pandas engine reads them, and what is global about
-them (where each partition starts in the file, the application ids several rows use), found from the
-application_id column alone."""
+them: where each partition starts in the file (a CSV's partitions counted in a first pass) and the application
+ids several rows use (from 64-bit hashes grouped across partitions, the repeated ones read again as text)."""
 
 from __future__ import annotations
 
@@ -198,48 +198,67 @@ def _application_ids(part: RowGroups | pd.DataFrame) -> pd.Series:
     return as_text(raw_frame(part)["application_id"])
 
 
-def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list[np.ndarray]]:
-    """(rows, the 64-bit hashes of the partition's application ids in `buckets` groups by hash)."""
-    ids = _application_ids(part)
+def id_digests(ids: pd.Series, buckets: int) -> list[np.ndarray]:
+    """The 64-bit hashes of application ids (as normalize reads them; none for empty ones) in `buckets` groups by
+    hash: the same id falls in the same group in every partition."""
     digest, present = text_digests(ids)
     digest = digest[present]
     bucket = (digest >> np.uint64(40)) % np.uint64(buckets)
-    grouped = [digest[bucket == b] for b in range(buckets)]
-    del ids, digest, bucket
+    return [digest[bucket == b] for b in range(buckets)]
+
+
+def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list[np.ndarray]]:
+    """(rows, the hashes of the partition's application ids in `buckets` groups: id_digests)."""
+    ids = _application_ids(part)
+    grouped = id_digests(ids, buckets)
+    rows = len(ids)
+    del ids
     release_memory()  # (a long-lived worker: this pass's temporaries back to the system before normalizing)
-    return len(present), grouped
+    return rows, grouped
 
 
-def _repeated_digests(*parts: np.ndarray) -> np.ndarray:
+def repeated_digests(*parts: np.ndarray) -> np.ndarray:
     """The hashes that occur more than once in these parts (one bucket of every partition), sorted."""
     return repeated(np.concatenate(parts))
 
 
-def _ids_with_digests(part: RowGroups | pd.DataFrame, digests: np.ndarray) -> pd.Series:
+def ids_with_digests(part: RowGroups | pd.DataFrame, digests: np.ndarray) -> pd.Series:
     """The partition's application ids whose hash is one of `digests` (sorted)."""
     ids = _application_ids(part)
     digest, present = text_digests(ids)
     return take(ids, np.flatnonzero(present & isin_small(digest, digests)))
 
 
+def shared_ids(compute: Any, client: Any, found: Input, repeats: list[np.ndarray], show: bool) -> pd.Series:
+    """The application ids used by several rows anywhere in the input, with their counts, from the hashes that
+    repeat (`repeats`: repeated_digests of every group): only ids with those hashes are read again and counted
+    as text (two ids of one hash are told apart). Empty when no hash repeats: nothing is read."""
+    candidates = np.sort(np.concatenate(repeats or [np.zeros(0, np.uint64)]))
+    if not len(candidates):
+        return pd.Series([], dtype="int64")
+    one = dask.delayed(ids_with_digests, pure=False)
+    later = dask.delayed(candidates, pure=True)
+    with readable(found):
+        (ids,) = compute(client, [[one(part, later) for part in found.parts(["application_id"])]], show)
+    counts = pd.concat(ids, ignore_index=True).value_counts()
+    return counts[counts > 1].astype("int64")
+
+
 def first_pass(compute: Any, client: Any, found: Input, show: bool) -> tuple[list[int], pd.Series]:
-    """The application_id column alone: each partition's first row offset and the ids used by several rows
-    anywhere in the input, with their counts. Hashes are grouped by value across partitions (a shuffle of
-    8 bytes a row, not of the text); only ids whose hash repeats are read again and counted as text.
-    `compute`: how the engine computes (with its progress bars)."""
+    """For an input whose partitions' lengths are not known in advance (a CSV), the application_id column alone:
+    each partition's first row offset and the ids used by several rows (shared_ids). Hashes are grouped by
+    value across partitions (a shuffle of 8 bytes a row, not of the text). `compute`: how the engine computes
+    (with its progress bars)."""
     parts = found.parts(["application_id"])
     buckets = len(parts)
     digests = [dask.delayed(_id_digests, nout=2, pure=False)(part, buckets) for part in parts]
-    per_bucket = [dask.delayed(_repeated_digests, pure=True)(*[d[1][b] for d in digests]) for b in range(buckets)]
+    per_bucket = [dask.delayed(repeated_digests, pure=True)(*[d[1][b] for d in digests]) for b in range(buckets)]
     with readable(found):
         lengths, repeats = compute(client, [[d[0] for d in digests], per_bucket], show)
-        candidates = np.sort(np.concatenate(repeats or [np.zeros(0, np.uint64)]))
-        shared = pd.Series([], dtype="int64")
-        if len(candidates):
-            one = dask.delayed(_ids_with_digests, pure=False)
-            later = dask.delayed(candidates, pure=True)
-            (ids,) = compute(client, [[one(part, later) for part in parts]], show)
-            counts = pd.concat(ids, ignore_index=True).value_counts()
-            shared = counts[counts > 1].astype("int64")
-    lengths = np.asarray(found.lengths or lengths, dtype=np.int64)
-    return np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist(), shared
+    shared = shared_ids(compute, client, found, repeats, show)
+    return starts_of(lengths), shared
+
+
+def starts_of(lengths: list[int]) -> list[int]:
+    """Each partition's first row offset (0 for the first), and the number of rows after them all."""
+    return np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))]).astype(int).tolist()

@@ -11,18 +11,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import export, rules
-from .._fast.arrow import null_text, rows
+from .._fast.arrow import arrow_of, null_text, rows, take
 from .._fast.csv import rows_bytes
 from .._fast.memory import release_memory
 from ..cases import CaseNumbers
 from ..contract import FLAG_COLUMNS, FLAGS, UNUSABLE_FLAGS, FileFacts
 from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
-from ..normalize import mark_shared_ids, normalize
+from ..normalize import normalize, shared_id_problems
 from ..provinces import CODE_CATEGORIES
-from .dask_input import raw_frames
+from .dask_input import id_digests, raw_frames
 
 SHARD = "_shard"
 FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
@@ -42,53 +44,109 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return np.where(days == _NO_DAY, np.datetime64("NaT"), days.astype("datetime64[D]")).astype("datetime64[s]")
 
 
-def _shuffled_columns(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
-    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row. The shard
-    key is the person number, or a hash of the key where it is not an 18-character number (those keep their text
-    in other_key and are numbered again per person partition); dates are days, the province its code."""
-    out = rows(records, at, ["other_key", "application_id", "row"])
+def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.DataFrame]:
+    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row, in
+    `buckets` pieces by shard key: every application of a person is in the same piece number of every input
+    partition. The shard key is the person number, or a hash of the key where it is not an 18-character number
+    (those keep their text in other_key and are numbered again per person partition); dates are days, the
+    province its code. The rows are taken once, in piece order, and each piece is a slice of them: Dask sends
+    a slice's own rows only (pandas and numpy serialize slices compactly)."""
     shard = records["person_id"].to_numpy()[at]
     other = shard >= OTHER_IDS
     if other.any():
-        shard[other] = pd.util.hash_pandas_object(out["other_key"][other], index=False).to_numpy().view(np.int64)
-    out.insert(0, SHARD, shard)
-    out["applied_on"] = _days(records["applied_on"].iloc[at])
-    out["cancelled_on"] = _days(records["cancelled_on"].iloc[at])
-    out["province"] = records["province_code"].cat.codes.to_numpy()[at]  # int8 codes of CODE_CATEGORIES
-    return out
-
-
-def _by_person(usable: pd.DataFrame, buckets: int) -> list[pd.DataFrame]:
-    """The rows in `buckets` pieces by shard key: every application of a person is in the same piece number of
-    every input partition. Each piece is a copy of its own rows (a slice would carry its parent to the
-    worker that takes it)."""
-    bucket = usable[SHARD].to_numpy().view(np.uint64) % np.uint64(buckets)
-    order = np.argsort(bucket, kind="stable")
+        keys = take(records["other_key"], at[other])
+        shard[other] = pd.util.hash_pandas_object(keys, index=False).to_numpy().view(np.int64)
+    bucket = shard.view(np.uint64) % np.uint64(buckets)
+    # (a stable sort of 16-bit numbers is a radix sort: a tenth of the time of a sort of 64-bit ones)
+    order = np.argsort(bucket.astype(np.uint16 if buckets <= 1 << 16 else np.int64), kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(bucket.astype(np.int64), minlength=buckets))]
-    return [rows(usable, order[bounds[b] : bounds[b + 1]]) for b in range(buckets)]
+    where = at[order]
+    other_key = records["other_key"]
+    ordered = pd.DataFrame(
+        {
+            SHARD: shard[order],
+            "other_key": (take(other_key, where) if other.any() else null_text(pd.RangeIndex(len(at)))).array,
+            "application_id": take(records["application_id"], where).array,
+            "row": records["row"].to_numpy()[where],
+            "applied_on": _days(records["applied_on"])[where],
+            "cancelled_on": _days(records["cancelled_on"])[where],
+            "province": records["province_code"].cat.codes.to_numpy()[where],  # int8 codes of CODE_CATEGORIES
+        },
+        copy=False,
+    )
+    return [ordered.iloc[bounds[b] : bounds[b + 1]] for b in range(buckets)]
 
 
 def input_part(
-    part: Any, first_row: int, shared: pd.Series, file_format: str, check_documents: bool, buckets: int
-) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
+    part: Any, first_row: int, file_format: str, check_documents: bool, buckets: int, id_buckets: int
+) -> tuple[pd.DataFrame, list[pd.DataFrame], FileFacts, list[np.ndarray]]:
     """One input partition (Input.parts) normalized once, SLICE_ROWS at a time: (its row flags; the overlap rules'
-    columns of its usable rows in `buckets` pieces by person; its facts, flag counts and case keys). Only usable
-    rows can overlap (rules.find_overlaps), so the others never leave the partition."""
-    facts, flags, usable = FileFacts(), [], []
+    columns of its usable rows in `buckets` pieces by person; its facts; the hashes of its application ids in
+    `id_buckets` groups, dask_input.id_digests, none when id_buckets is 0). Only usable rows can overlap
+    (rules.find_overlaps), so the others never leave the partition.
+
+    Application ids used by several rows are not known yet (they are a property of the whole input, found from
+    these hashes): row_part and overlap_part mark those rows afterwards, as mark_shared_ids would have."""
+    facts, flags, usable, ids = FileFacts(), [], [], []
     for raw in raw_frames(part):
         records = for_rules(normalize(raw, file_format, first_row=first_row, facts=facts))
         first_row += len(raw)
         del raw
-        mark_shared_ids(records, counts=shared)
+        if id_buckets:
+            ids.append(records["application_id"])
         flags.append(_conform(rules.row_flags(records, check_documents), FLAGS_META))
         at = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
-        usable.append(_shuffled_columns(records, at))
+        usable.append(_pieces(records, at, buckets))
         del records
-    pieces = _by_person(_joined(usable), buckets)
+    pieces = [_joined([slices[b] for slices in usable]) for b in range(buckets)]
     del usable
-    flags = _joined(flags)
+    digests = id_digests(pd.concat(ids, ignore_index=True), id_buckets) if id_buckets else []
+    del ids
     release_memory()  # (a long-lived worker: normalizing's freed temporaries back to the system between parts)
-    return flags, pieces, {"facts": facts, **_tally(flags)}
+    return _joined(flags), pieces, facts, digests
+
+
+def _shared_rows(ids: pd.Series, shared: pd.Series) -> np.ndarray:
+    """Positions of the ids in `shared` (application id -> rows using it)."""
+    if not len(shared) or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    found = pa.array(shared.index.astype("str").to_numpy(dtype=object), pa.large_string())
+    return np.flatnonzero(pc.fill_null(pc.is_in(arrow_of(ids), value_set=found), False).to_numpy())
+
+
+def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict]:
+    """An input partition's row flags with its rows of shared application ids (`shared`: id -> rows using it)
+    marked as mark_shared_ids marks them: the shared-id problem first in the row's invalid_record detail, or a
+    new invalid_record flag where the row had none (it had invalid_id: every unusable row has a row flag; the
+    usable ones are marked by overlap_part). (The flags in row-then-flag order; their tally.)"""
+    at = _shared_rows(flags["application_id"], shared)
+    if len(at):
+        hit = rows(flags, at)
+        record = (hit["flag"] == "invalid_record").to_numpy()
+        fixed = flags["detail"].copy()
+        fixed.iloc[at[record]] = shared_id_problems(
+            hit["application_id"][record], shared, hit["detail"][record]
+        ).to_numpy()
+        flags = flags.assign(detail=fixed)
+        # rows with invalid_id alone get one (a usable row's incomplete_documents flag is left to overlap_part)
+        new = hit[((hit["flag"] == "invalid_id") & ~hit["row"].isin(hit["row"][record])).to_numpy()]
+        if len(new):
+            flags = _in_order(pd.concat([flags, _shared_id_flags(new, shared)], ignore_index=True))
+    return flags, _tally(flags)
+
+
+def _shared_id_flags(found: pd.DataFrame, shared: pd.Series) -> pd.DataFrame:
+    """invalid_record flags of rows (rules.ROW_COLUMNS) that had no record problem but whose application ids are
+    shared."""
+    no_problem = pd.Series(pd.NA, index=found.index, dtype="str")
+    detail = shared_id_problems(found["application_id"], shared, no_problem)
+    return _conform(found.assign(flag="invalid_record", detail=detail, conflicts_with=pd.NA), FLAGS_META)
+
+
+def _in_order(flags: pd.DataFrame) -> pd.DataFrame:
+    """Flags ordered by row, then flag (rules.flag_applications' order)."""
+    rank = pd.Categorical(flags["flag"], categories=FLAGS).codes.astype("int64")
+    return rows(flags, np.argsort(flags["row"].to_numpy() * len(FLAGS) + rank, kind="stable"))
 
 
 def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -109,9 +167,12 @@ def _tally(flags: pd.DataFrame) -> dict:
     return {"counts": counts, "keys": flags["person_key"].dropna().unique()}
 
 
-def overlap_part(firsts: np.ndarray, *pieces: pd.DataFrame) -> tuple[list[pd.DataFrame], dict]:
+def overlap_part(firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame) -> tuple[list[pd.DataFrame], dict]:
     """rules.overlap_flags on one person partition (its piece of every input partition): (its flags split by the
-    input partition their row is in, `firsts` being each one's first file row; their tally)."""
+    input partition their row is in, `firsts` being each one's first file row; their tally).
+
+    Rows whose application id is shared (`shared`: id -> rows using it) are not usable: they get the
+    invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
     # partition's order (_by_person sorts stably)
     part = pd.concat(pieces, ignore_index=True)
@@ -133,7 +194,15 @@ def overlap_part(firsts: np.ndarray, *pieces: pd.DataFrame) -> tuple[list[pd.Dat
         }
     )
     del part
+    at = _shared_rows(records["application_id"], shared)
+    if len(at):
+        marked = _shared_id_flags(rules.flag_rows(records, at), shared)
+        keep = np.ones(len(records), dtype=bool)
+        keep[at] = False
+        records = records[keep].reset_index(drop=True)
     flags = _conform(rules.overlap_flags(records), FLAGS_META)
+    if len(at):
+        flags = _in_order(pd.concat([flags, marked], ignore_index=True))
     del records
     bounds = np.r_[np.searchsorted(flags["row"].to_numpy(), firsts), len(flags)]
     split = [rows(flags, np.arange(bounds[i], bounds[i + 1])) for i in range(len(firsts))]
@@ -145,10 +214,7 @@ def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.D
     """One input partition's flags.csv rows: its row flags and overlap flags ordered by row, then flag
     (rules.flag_applications' order), with case numbers over the whole input (`case_keys`: the cases of every
     partition)."""
-    flags = pd.concat([row_flags, *overlaps], ignore_index=True)
-    rank = pd.Categorical(flags["flag"], categories=FLAGS).codes.astype("int64")
-    flags = rows(flags, np.argsort(flags["row"].to_numpy() * len(FLAGS) + rank, kind="stable"))
-    return export.flags_for_csv(flags, case_keys)
+    return export.flags_for_csv(_in_order(pd.concat([row_flags, *overlaps], ignore_index=True)), case_keys)
 
 
 def output_files(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> tuple[bytes, bytes, int]:
