@@ -157,6 +157,19 @@ def _taken(chunks: list[pa.Array], positions: np.ndarray) -> pa.ChunkedArray:
     return taken
 
 
+def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one after the other (a new RangeIndex), each text column one Arrow chunk: joining keeps every
+    frame's chunks, and taking rows from a text column of dozens of small chunks costs a take per chunk. For
+    frames of a partition's size, not of a whole file (the text is copied once)."""
+    out = pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0].reset_index(drop=True)
+    for column in out.columns:
+        values = out[column]
+        if is_arrow_text(values) and arrow_of(values).num_chunks > 1:
+            one = pa.chunked_array([arrow_of(values).combine_chunks()])
+            out[column] = pd.Series(as_str(one) if values.dtype == STR else pd.array(one, dtype=values.dtype))
+    return out
+
+
 def rows(frame: pd.DataFrame, positions: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
     """`frame.iloc[positions][columns]`, each column taken as `take` takes it."""
     columns = list(frame.columns) if columns is None else columns

@@ -16,9 +16,9 @@ import contextlib
 import importlib.util
 import logging
 import math
-import operator
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,24 @@ from ..contract import load_report as contract_load_report
 from .dask_input import (
     ROWS_PER_PARTITION,
     Input,
+    candidates,
     first_pass,
     read_input,
     readable,
     repeated_digests,
-    shared_ids,
     starts_of,
 )
 from .dask_pairs import find_pairs
-from .dask_parts import FLAGS_META, input_part, output_files, output_part, overlap_part, row_part
+from .dask_parts import (
+    FLAGS_META,
+    ids_with_digests,
+    input_part,
+    output_files,
+    output_part,
+    overlap_part,
+    row_part,
+    shared_counts,
+)
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
@@ -156,65 +165,85 @@ def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: P
     return written, flagged
 
 
-def _flag_partitions(
-    client: Any, found: Input, starts: list[int], shared: pd.Series | None, partitions: int | None, show: bool
-) -> tuple[list[Any], list[list[Any]], list[dict], pd.Series]:
+@dataclass
+class _Graph:
+    """The engine's work as one Dask graph (delayed objects), so that no stage waits for the client: the facts of
+    every input partition (the load report's notes), the flag counts of every part, the output files' content
+    per input partition (output_files), the number of cases, and the application ids several rows use."""
+
+    facts: list[Any]
+    counts: list[Any]
+    outputs: list[Any]
+    cases: Any
+    shared: Any
+
+
+def _graph(
+    found: Input, starts: list[int], maybe_shared: np.ndarray | None, partitions: int | None, workers: list[str]
+) -> _Graph:
     """Each input partition normalized once, its usable rows' rule columns cut into pieces by person; each person
-    partition (one piece of every input partition) through the overlap rules. `shared`: the application ids
-    several rows use, when a first pass found them (a CSV), else None: they are found from the hashes the input
-    partitions give, and marked afterwards (row_part, overlap_part). Returns futures, held on the workers: the
-    row flags per input partition, the overlap flags per (person partition, input partition); the tallies
-    (facts, counts, case keys) of every partition; and the shared ids."""
+    partition (one piece of every input partition) through the overlap rules; then, with case numbers over the
+    whole input, each input partition's flags as the output files' bytes. Application ids several rows use are
+    found from 64-bit hashes: the repeated ones (`maybe_shared`, when a first pass found them: a CSV; else the
+    input partitions give the hashes) are told apart as text among each partition's rows (ids_with_digests), and
+    their rows marked afterwards (row_part, overlap_part). `workers`: the cluster's, to take turns (_turn)."""
     check_documents = contract_load_report("", "", None, 0, found.columns, []).documents_checked
     n_in = len(starts) - 1
     n_person = partitions or max(1, math.ceil(starts[-1] / ROWS_PER_PARTITION))
-    id_buckets = n_in if shared is None else 0
+    id_buckets = n_in if maybe_shared is None else 0
     one = dask.delayed(input_part, nout=4, pure=False)  # (a key from the path alone would outlive a rewritten file)
     inputs = [
         one(part, 2 + start, found.file_format, check_documents, n_person, id_buckets)
         for part, start in zip(found.parts(), starts[:-1], strict=True)
     ]
-    repeats = [dask.delayed(repeated_digests, pure=True)(*[p[3][b] for p in inputs]) for b in range(id_buckets)]
-    held = [p[0] for p in inputs] + [p[1][k] for p in inputs for k in range(n_person)]
-    with readable(found):
-        futures = client.compute(held + [p[2] for p in inputs] + repeats)
-        _show(futures, show)
-        facts = client.gather(futures[len(held) : len(held) + n_in])
-        repeated = client.gather(futures[len(held) + n_in :])
-    del futures[len(held) :]
-    if shared is None:
-        shared = shared_ids(_compute, client, found, repeated, show)
-    shared_later = client.scatter(shared, broadcast=True)
-    row_flags = [client.submit(row_part, f, shared_later, pure=False) for f in futures[:n_in]]
-    pieces = futures[n_in:]
+    if maybe_shared is None:
+        repeated = dask.delayed(repeated_digests, pure=True)
+        maybe_shared = dask.delayed(candidates, pure=True)(
+            *[repeated(*[p[3][b] for p in inputs]) for b in range(id_buckets)]
+        )
+    with_digests = dask.delayed(ids_with_digests, pure=True)
+    ids = [with_digests(maybe_shared, p[0], *[p[1][k] for k in range(n_person)]) for p in inputs]
+    shared = dask.delayed(shared_counts, pure=True)(*ids)
+    rows_of = [dask.delayed(row_part, nout=3, pure=True)(p[0], shared) for p in inputs]
     firsts = np.asarray(starts[:-1], dtype=np.int64) + 2
-    overlaps = [
-        client.submit(overlap_part, firsts, shared_later, *pieces[k::n_person], pure=False) for k in range(n_person)
-    ]
-    del futures, pieces
-    _show(row_flags + overlaps, show)
-    tallies = client.gather([client.submit(operator.itemgetter(1), f) for f in row_flags + overlaps])
-    row_flags = [client.submit(operator.itemgetter(0), f) for f in row_flags]
-    over = [[client.submit(_flags_of, o, i) for i in range(n_in)] for o in overlaps]
-    return row_flags, over, [{"facts": f} for f in facts] + tallies, shared
+    by_person = dask.delayed(overlap_part, nout=3, pure=True)
+    overlaps = []
+    for k in range(n_person):
+        with _turn(workers, k):
+            overlaps.append(by_person(firsts, shared, *[p[1][k] for p in inputs]))
+    numbering = dask.delayed(_numbering, pure=True)(*[part[2] for part in rows_of + overlaps])
+    outputs = []
+    for i in range(n_in):
+        with _turn(workers, i):
+            outputs.append(
+                dask.delayed(output_files, pure=True)(rows_of[i][0], numbering, *[o[0][i] for o in overlaps])
+            )
+    counts = [part[1] for part in rows_of + overlaps]
+    return _Graph([p[2] for p in inputs], counts, outputs, dask.delayed(len)(numbering), shared)
 
 
-def _flags_of(overlaps: tuple[list[pd.DataFrame], dict], i: int) -> pd.DataFrame:
-    """A person partition's overlap flags of input partition i (overlap_part's result)."""
-    return overlaps[0][i]
+def _turn(workers: list[str], k: int) -> contextlib.AbstractContextManager:
+    """Tasks made inside go to worker k (modulo their number) when it is there. The overlap and output parts all
+    become ready at once and take about as long each: the scheduler, placing them as they become ready, was seen
+    to give one of two workers six and the other four, and the other then waits at the end."""
+    if not workers:
+        return contextlib.nullcontext()
+    return dask.annotate(workers=[workers[k % len(workers)]], allow_other_workers=True)
 
 
-def _totals(report: LoadReport, tallies: list[dict]) -> tuple[dict, CaseNumbers]:
-    """The summary (export.summary's keys; rows flagged and clean are counted when the flags are written) and
-    the numbering of the cases of every partition."""
+def _numbering(*keys: np.ndarray) -> CaseNumbers:
+    """The numbering of the cases of every part (their person keys)."""
+    return CaseNumbers(pa.chunked_array([pa.array(k, pa.large_string()) for k in keys], pa.large_string()))
+
+
+def _totals(report: LoadReport, counts: list[dict], cases: int) -> dict:
+    """The summary (export.summary's keys; rows flagged and clean are counted when the flags are written)."""
     result = export.summary(report, FLAGS_META)
-    keys = [*FLAGS, "rows_unusable"]
-    for key in keys:
+    for key in [*FLAGS, "rows_unusable"]:
         if result[key] is not None:  # (null: documents not checked)
-            result[key] = sum(t["counts"][key] for t in tallies)
-    case_keys = CaseNumbers(pa.chunked_array([pa.array(t["keys"], pa.large_string()) for t in tallies]))
-    result["cases"] = len(case_keys)
-    return result, case_keys
+            result[key] = sum(c[key] for c in counts)
+    result["cases"] = cases
+    return result
 
 
 def flag_with_dask(
@@ -253,29 +282,28 @@ def flag_with_dask(
         with _connect(scheduler, worker_memory) as client:
             # Parquet says where each partition starts; a CSV is read once for it (and for the shared ids)
             if found.lengths:
-                starts, shared = starts_of(found.lengths), None
+                starts, maybe_shared = starts_of(found.lengths), None
             else:
-                starts, shared = first_pass(_compute, client, found, show)
-            row_flags, overlaps, tallies, shared = _flag_partitions(client, found, starts, shared, partitions, show)
-            facts = FileFacts()
-            for tally in tallies[: len(row_flags)]:
-                facts.merge(tally["facts"])
-            tallies = tallies[len(row_flags) :]
-            report = contract_load_report(
-                source, found.file_format, found.encoding, starts[-1], found.columns, found.ignored, facts=facts
-            )
-            result, case_keys = _totals(report, tallies)
-            keys_later = client.scatter(case_keys, broadcast=True)
-            outputs = [
-                client.submit(output_files, flags, keys_later, *[o[i] for o in overlaps], pure=False)
-                for i, flags in enumerate(row_flags)
-            ]
-            del row_flags, overlaps  # (the output parts hold them now)
-            out_dir.mkdir(parents=True, exist_ok=True)
-            header = output_part(FLAGS_META, case_keys)
-            _, flagged = _write_flags(client, outputs, header, out_dir, show)
+                starts, maybe_shared = first_pass(_compute, client, found, show)
+            graph = _graph(found, starts, maybe_shared, partitions, sorted(client.scheduler_info()["workers"]))
+            with readable(found):
+                futures = client.compute([*graph.outputs, *graph.facts, *graph.counts, graph.cases, graph.shared])
+                _show(futures, show)
+                n_out, n_facts = len(graph.outputs), len(graph.facts)
+                outputs, shared = futures[:n_out], futures[-1]
+                facts = FileFacts()
+                for part_facts in client.gather(futures[n_out : n_out + n_facts]):
+                    facts.merge(part_facts)
+                report = contract_load_report(
+                    source, found.file_format, found.encoding, starts[-1], found.columns, found.ignored, facts=facts
+                )
+                result = _totals(report, client.gather(futures[n_out + n_facts : -2]), futures[-2].result())
+                del futures, graph
+                out_dir.mkdir(parents=True, exist_ok=True)
+                header = output_part(FLAGS_META, CaseNumbers(pa.array([], pa.large_string())))
+                _, flagged = _write_flags(client, outputs, header, out_dir, show)
             result["rows_flagged"], result["rows_clean"] = flagged, report.rows_read - flagged
-            pairs = find_pairs(_compute, client, found, starts, dask.delayed(shared, pure=True), show)
+            pairs = find_pairs(_compute, client, found, starts, shared, show)
 
     export.write_pairs(out_dir, pairs)
     result["possible_duplicates"] = matching.counts(pairs)

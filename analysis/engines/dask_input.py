@@ -9,22 +9,23 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dask
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._fast.arrow import take
 from .._fast.hashing import text_digests
 from .._fast.memory import release_memory
-from .._fast.sets import isin_small, repeated
+from .._fast.sets import repeated
 from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
 from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
 from ..values import as_text
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 ROWS_PER_PARTITION = 1_000_000  # input partitions: whole row groups, about this many rows each
 SLICE_ROWS = 250_000  # rows normalized at a time within a partition: a worker holds a quarter of the temporaries
@@ -153,6 +154,8 @@ def read_input(path: Path, source: str) -> Input:
         found = _parquet_input([path], source)
     elif suffix in CSV_SUFFIXES:
         encoding = sniff_encoding(path, source)
+        import dask.dataframe as dd  # (here: it takes a quarter of a second to import, on every worker too)
+
         try:
             frame = dd.read_csv(
                 str(path),
@@ -222,41 +225,24 @@ def repeated_digests(*parts: np.ndarray) -> np.ndarray:
     return repeated(np.concatenate(parts))
 
 
-def ids_with_digests(part: RowGroups | pd.DataFrame, digests: np.ndarray) -> pd.Series:
-    """The partition's application ids whose hash is one of `digests` (sorted)."""
-    ids = _application_ids(part)
-    digest, present = text_digests(ids)
-    return take(ids, np.flatnonzero(present & isin_small(digest, digests)))
+def candidates(*repeats: np.ndarray) -> np.ndarray:
+    """The repeated hashes of every group (repeated_digests), sorted: the application ids with these hashes may be
+    used by several rows (dask_parts.ids_with_digests tells them apart)."""
+    return np.sort(np.concatenate([*repeats, np.zeros(0, np.uint64)]))
 
 
-def shared_ids(compute: Any, client: Any, found: Input, repeats: list[np.ndarray], show: bool) -> pd.Series:
-    """The application ids used by several rows anywhere in the input, with their counts, from the hashes that
-    repeat (`repeats`: repeated_digests of every group): only ids with those hashes are read again and counted
-    as text (two ids of one hash are told apart). Empty when no hash repeats: nothing is read."""
-    candidates = np.sort(np.concatenate(repeats or [np.zeros(0, np.uint64)]))
-    if not len(candidates):
-        return pd.Series([], dtype="int64")
-    one = dask.delayed(ids_with_digests, pure=False)
-    later = dask.delayed(candidates, pure=True)
-    with readable(found):
-        (ids,) = compute(client, [[one(part, later) for part in found.parts(["application_id"])]], show)
-    counts = pd.concat(ids, ignore_index=True).value_counts()
-    return counts[counts > 1].astype("int64")
-
-
-def first_pass(compute: Any, client: Any, found: Input, show: bool) -> tuple[list[int], pd.Series]:
+def first_pass(compute: Any, client: Any, found: Input, show: bool) -> tuple[list[int], np.ndarray]:
     """For an input whose partitions' lengths are not known in advance (a CSV), the application_id column alone:
-    each partition's first row offset and the ids used by several rows (shared_ids). Hashes are grouped by
-    value across partitions (a shuffle of 8 bytes a row, not of the text). `compute`: how the engine computes
-    (with its progress bars)."""
+    each partition's first row offset and the hashes of the ids that may be used by several rows (candidates).
+    Hashes are grouped by value across partitions (a shuffle of 8 bytes a row, not of the text). `compute`: how
+    the engine computes (with its progress bars)."""
     parts = found.parts(["application_id"])
     buckets = len(parts)
     digests = [dask.delayed(_id_digests, nout=2, pure=False)(part, buckets) for part in parts]
     per_bucket = [dask.delayed(repeated_digests, pure=True)(*[d[1][b] for d in digests]) for b in range(buckets)]
     with readable(found):
         lengths, repeats = compute(client, [[d[0] for d in digests], per_bucket], show)
-    shared = shared_ids(compute, client, found, repeats, show)
-    return starts_of(lengths), shared
+    return starts_of(lengths), candidates(*repeats)
 
 
 def starts_of(lengths: list[int]) -> list[int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import dask
-import dask.dataframe as dd
 import pandas as pd
 
 from .. import matching
@@ -34,6 +33,8 @@ def find_pairs(compute: Any, client: Any, found: Any, starts: list[int], shared:
     empty = matching_part(found.empty(), 2, None, found.file_format)
     if "name" not in found.columns:
         return matching.possible_duplicates(empty)
+    import dask.dataframe as dd  # (only for a file with names: a quarter of a second to import)
+
     one = dask.delayed(matching_part, pure=False)  # (it reads the file: a key from its path alone could be stale)
     firsts = [2 + start for start in starts[:-1]]
     parts = dd.from_delayed(

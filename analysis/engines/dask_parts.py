@@ -15,9 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import export, rules
-from .._fast.arrow import arrow_of, null_text, rows, take
+from .._fast.arrow import arrow_of, joined, null_text, rows, take
 from .._fast.csv import rows_bytes
+from .._fast.hashing import text_digests
 from .._fast.memory import release_memory
+from .._fast.sets import isin_small
 from ..cases import CaseNumbers
 from ..contract import FLAG_COLUMNS, FLAGS, UNUSABLE_FLAGS, FileFacts
 from ..ids import OTHER_IDS, assign_other_ids
@@ -114,11 +116,32 @@ def _shared_rows(ids: pd.Series, shared: pd.Series) -> np.ndarray:
     return np.flatnonzero(pc.fill_null(pc.is_in(arrow_of(ids), value_set=found), False).to_numpy())
 
 
-def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict]:
+def ids_with_digests(digests: np.ndarray, row_flags: pd.DataFrame, *pieces: pd.DataFrame) -> pd.Series:
+    """The application ids of an input partition whose hash is one of `digests` (dask_input.candidates), one per
+    row: its unusable rows' from their row flags, its usable rows' from its pieces (input_part's results: the
+    partition is not read again)."""
+    unusable = row_flags[row_flags["flag"].isin(UNUSABLE_FLAGS).to_numpy()].drop_duplicates("row")
+    ids = [unusable["application_id"], *[piece["application_id"] for piece in pieces]]
+    if not len(digests):
+        return pd.Series([], dtype="str")
+    found = []
+    for values in ids:
+        digest, present = text_digests(values)
+        found.append(take(values, np.flatnonzero(present & isin_small(digest, digests))))
+    return pd.concat(found, ignore_index=True)
+
+
+def shared_counts(*ids: pd.Series) -> pd.Series:
+    """Application id -> rows using it, for the ids several rows use (ids_with_digests of every partition)."""
+    counts = pd.concat(ids, ignore_index=True).value_counts()
+    return counts[counts > 1].astype("int64")
+
+
+def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict, np.ndarray]:
     """An input partition's row flags with its rows of shared application ids (`shared`: id -> rows using it)
     marked as mark_shared_ids marks them: the shared-id problem first in the row's invalid_record detail, or a
     new invalid_record flag where the row had none (it had invalid_id: every unusable row has a row flag; the
-    usable ones are marked by overlap_part). (The flags in row-then-flag order; their tally.)"""
+    usable ones are marked by overlap_part). (The flags in row-then-flag order; their _tally.)"""
     at = _shared_rows(flags["application_id"], shared)
     if len(at):
         hit = rows(flags, at)
@@ -132,7 +155,7 @@ def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict
         new = hit[((hit["flag"] == "invalid_id") & ~hit["row"].isin(hit["row"][record])).to_numpy()]
         if len(new):
             flags = _in_order(pd.concat([flags, _shared_id_flags(new, shared)], ignore_index=True))
-    return flags, _tally(flags)
+    return flags, *_tally(flags)
 
 
 def _shared_id_flags(found: pd.DataFrame, shared: pd.Series) -> pd.DataFrame:
@@ -159,23 +182,26 @@ def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
 
 
-def _tally(flags: pd.DataFrame) -> dict:
-    """Flags per kind and unusable rows (they add up over partitions: a row's unusable flags are all found in its
-    input partition), and the distinct person keys of cases (a person's flags may lie in several)."""
+def _tally(flags: pd.DataFrame) -> tuple[dict, np.ndarray]:
+    """(Flags per kind and unusable rows: they add up over partitions, as a row's unusable flags are all found in
+    one part: its input partition's row flags, or for a usable row whose id is shared, its person partition;
+    the distinct person keys of cases: a person's flags may lie in several parts.)"""
     counts = rules.flag_counts(flags)
     counts["rows_unusable"] = int(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].nunique())
-    return {"counts": counts, "keys": flags["person_key"].dropna().unique()}
+    return counts, flags["person_key"].dropna().unique()
 
 
-def overlap_part(firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame) -> tuple[list[pd.DataFrame], dict]:
+def overlap_part(
+    firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame
+) -> tuple[list[pd.DataFrame], dict, np.ndarray]:
     """rules.overlap_flags on one person partition (its piece of every input partition): (its flags split by the
-    input partition their row is in, `firsts` being each one's first file row; their tally).
+    input partition their row is in, `firsts` being each one's first file row; their _tally).
 
     Rows whose application id is shared (`shared`: id -> rows using it) are not usable: they get the
     invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
     # partition's order (_by_person sorts stably)
-    part = pd.concat(pieces, ignore_index=True)
+    part = joined(list(pieces))
     del pieces
     records = pd.DataFrame(
         {
@@ -205,16 +231,16 @@ def overlap_part(firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame) -
         flags = _in_order(pd.concat([flags, marked], ignore_index=True))
     del records
     bounds = np.r_[np.searchsorted(flags["row"].to_numpy(), firsts), len(flags)]
-    split = [rows(flags, np.arange(bounds[i], bounds[i + 1])) for i in range(len(firsts))]
+    split = [flags.iloc[bounds[i] : bounds[i + 1]] for i in range(len(firsts))]  # (slices: sent compactly)
     release_memory()
-    return split, _tally(flags)
+    return split, *_tally(flags)
 
 
 def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> pd.DataFrame:
     """One input partition's flags.csv rows: its row flags and overlap flags ordered by row, then flag
     (rules.flag_applications' order), with case numbers over the whole input (`case_keys`: the cases of every
     partition)."""
-    return export.flags_for_csv(_in_order(pd.concat([row_flags, *overlaps], ignore_index=True)), case_keys)
+    return export.flags_for_csv(_in_order(joined([row_flags, *overlaps])), case_keys)
 
 
 def output_files(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> tuple[bytes, bytes, int]:
