@@ -169,10 +169,12 @@ def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: P
 
 
 @dataclass
-class _Graph:
-    """The engine's work as one Dask graph (delayed objects), so that no stage waits for the client: the facts of
-    every input partition (the load report's notes), the flag counts of every part, the output files' content
-    per input partition (output_files), the number of cases, and the application ids several rows use."""
+class _Work:
+    """The engine's work, submitted at once as futures chained on futures, so that no stage waits for the client:
+    the facts of every input partition (the load report's notes), the flag counts of every part, the output
+    files' content per input partition (output_files), the number of cases, and the application ids several rows
+    use. (Futures, not one delayed graph: with 100 x 100 partitions, building the delayed graph merged the graph
+    of every piece into every later call, minutes of the client's time.)"""
 
     facts: list[Any]
     counts: list[Any]
@@ -181,57 +183,88 @@ class _Graph:
     shared: Any
 
 
-def _graph(
-    found: Input, starts: list[int], maybe_shared: np.ndarray | None, partitions: int | None, workers: list[str]
-) -> _Graph:
+def _submit(
+    client: Any, found: Input, starts: list[int], maybe_shared: np.ndarray | None, partitions: int | None
+) -> _Work:
     """Each input partition normalized once, its usable rows' rule columns cut into pieces by person; each person
     partition (one piece of every input partition) through the overlap rules; then, with case numbers over the
     whole input, each input partition's flags as the output files' bytes. Application ids several rows use are
     found from 64-bit hashes: the repeated ones (`maybe_shared`, when a first pass found them: a CSV; else the
     input partitions give the hashes) are told apart as text among each partition's rows (ids_with_digests), and
-    their rows marked afterwards (row_part, overlap_part). `workers`: the cluster's, to take turns (_turn)."""
+    their rows marked afterwards (row_part, overlap_part)."""
     check_documents = contract_load_report("", "", None, 0, found.columns, []).documents_checked
     n_in = len(starts) - 1
     n_person = partitions or max(1, math.ceil(starts[-1] / ROWS_PER_PARTITION))
     id_buckets = n_in if maybe_shared is None else 0
-    one = dask.delayed(input_part, nout=4, pure=False)  # (a key from the path alone would outlive a rewritten file)
-    inputs = [
-        one(part, 2 + start, found.file_format, check_documents, n_person, id_buckets)
-        for part, start in zip(found.parts(), starts[:-1], strict=True)
-    ]
+    parts = found.parts()
+    if found.csv is not None:  # (a CSV's blocks are delayed reads)
+        parts = client.compute(parts)
+    # Tasks are submitted in bulk (client.map: one message for many): a submit apiece took the client 0.4 ms
+    # each, and 100 x 100 partitions need tens of thousands. Keys from the path alone would outlive a rewritten
+    # file: the input tasks' keys are their own (pure=False).
+    inputs = client.map(
+        input_part,
+        parts,
+        [2 + start for start in starts[:-1]],
+        [found.file_format] * n_in,
+        [check_documents] * n_in,
+        [n_person] * n_in,
+        [id_buckets] * n_in,
+        pure=False,
+    )
+    row_flags = client.map(_item, inputs, [0] * n_in)
+    pieces = client.map(_piece, [p for p in inputs for _ in range(n_person)], list(range(n_person)) * n_in)
+    facts = client.map(_item, inputs, [2] * n_in)
+    digests = client.map(_digests, [p for p in inputs for _ in range(id_buckets)], list(range(id_buckets)) * n_in)
+    del inputs, parts  # (the results are held item by item, each released as soon as it is used)
     if maybe_shared is None:
-        repeated = dask.delayed(repeated_digests, pure=True)
-        maybe_shared = dask.delayed(candidates, pure=True)(
-            *[repeated(*[p[3][b] for p in inputs]) for b in range(id_buckets)]
-        )
-    with_digests = dask.delayed(ids_with_digests, pure=True)
-    ids = [with_digests(maybe_shared, p[0], *[p[1][k] for k in range(n_person)]) for p in inputs]
-    shared = dask.delayed(shared_counts, pure=True)(*ids)
-    rows_of = [dask.delayed(row_part, nout=3, pure=True)(p[0], shared) for p in inputs]
+        repeats = [client.submit(repeated_digests, *digests[b::id_buckets]) for b in range(id_buckets)]
+        maybe_shared = client.submit(candidates, *repeats)
+    by_input = [pieces[i * n_person : (i + 1) * n_person] for i in range(n_in)]
+    ids = [client.submit(ids_with_digests, maybe_shared, row_flags[i], *by_input[i]) for i in range(n_in)]
+    shared = client.submit(shared_counts, *ids)
+    workers = sorted(client.scheduler_info()["workers"])
+    rows_of = client.map(row_part, row_flags, [shared] * n_in)
     firsts = np.asarray(starts[:-1], dtype=np.int64) + 2
-    by_person = dask.delayed(overlap_part, nout=3, pure=True)
-    overlaps = []
-    for k in range(n_person):
-        with _turn(workers, k):
-            overlaps.append(by_person(firsts, shared, *[p[1][k] for p in inputs]))
-    numbering = dask.delayed(_numbering, pure=True)(*[part[2] for part in rows_of + overlaps])
-    outputs = []
-    for i in range(n_in):
-        with _turn(workers, i):
-            outputs.append(
-                dask.delayed(output_files, pure=True)(rows_of[i][0], numbering, *[o[0][i] for o in overlaps])
-            )
-    counts = [part[1] for part in rows_of + overlaps]
-    return _Graph([p[2] for p in inputs], counts, outputs, dask.delayed(len)(numbering), shared)
+    overlaps = [
+        client.submit(overlap_part, firsts, shared, *pieces[k::n_person], **_turn(workers, k)) for k in range(n_person)
+    ]
+    tallies = rows_of + overlaps
+    numbering = client.submit(_numbering, *client.map(_item, tallies, [2] * len(tallies)))
+    split = client.map(_flags_of, [o for o in overlaps for _ in range(n_in)], list(range(n_in)) * n_person)
+    own = client.map(_item, rows_of, [0] * n_in)
+    outputs = [
+        client.submit(output_files, own[i], numbering, *split[i::n_in], **_turn(workers, i)) for i in range(n_in)
+    ]
+    counts = client.map(_item, tallies, [1] * len(tallies))
+    return _Work(facts, counts, outputs, client.submit(len, numbering), shared)
 
 
-def _turn(workers: list[str], k: int) -> contextlib.AbstractContextManager:
-    """Tasks made inside go to worker k (modulo their number) when it is there. The overlap and output parts all
-    become ready at once and take about as long each: the scheduler, placing them as they become ready, was seen
-    to give one of two workers six and the other four, and the other then waits at the end."""
-    if not workers:
-        return contextlib.nullcontext()
-    return dask.annotate(workers=[workers[k % len(workers)]], allow_other_workers=True)
+def _turn(workers: list[str], k: int) -> dict:
+    """client.submit's arguments sending a task to worker k (modulo their number) when it is there. The overlap
+    and output parts all become ready at once and take about as long each: the scheduler, placing them as they
+    become ready, was seen to give one of two workers six and the other four, and the other then waits."""
+    return {"workers": [workers[k % len(workers)]], "allow_other_workers": True} if workers else {}
+
+
+def _item(result: tuple, i: int) -> Any:
+    """Item i of a task's result."""
+    return result[i]
+
+
+def _piece(result: tuple, k: int) -> pd.DataFrame:
+    """An input partition's piece for person partition k (input_part's result)."""
+    return result[1][k]
+
+
+def _digests(result: tuple, b: int) -> np.ndarray:
+    """An input partition's application id hashes of group b (input_part's result)."""
+    return result[3][b]
+
+
+def _flags_of(overlaps: tuple[list[pd.DataFrame], dict, np.ndarray], i: int) -> pd.DataFrame:
+    """A person partition's overlap flags of input partition i (overlap_part's result)."""
+    return overlaps[0][i]
 
 
 def _numbering(*keys: np.ndarray) -> CaseNumbers:
@@ -288,20 +321,18 @@ def flag_with_dask(
                 starts, maybe_shared = starts_of(found.lengths), None
             else:
                 starts, maybe_shared = first_pass(_compute, client, found, show)
-            graph = _graph(found, starts, maybe_shared, partitions, sorted(client.scheduler_info()["workers"]))
             with readable(found):
-                futures = client.compute([*graph.outputs, *graph.facts, *graph.counts, graph.cases, graph.shared])
-                _show(futures, show)
-                n_out, n_facts = len(graph.outputs), len(graph.facts)
-                outputs, shared = futures[:n_out], futures[-1]
+                work = _submit(client, found, starts, maybe_shared, partitions)
+                _show(work.outputs, show)
                 facts = FileFacts()
-                for part_facts in client.gather(futures[n_out : n_out + n_facts]):
+                for part_facts in client.gather(work.facts):
                     facts.merge(part_facts)
                 report = contract_load_report(
                     source, found.file_format, found.encoding, starts[-1], found.columns, found.ignored, facts=facts
                 )
-                result = _totals(report, client.gather(futures[n_out + n_facts : -2]), futures[-2].result())
-                del futures, graph
+                result = _totals(report, client.gather(work.counts), work.cases.result())
+                outputs, shared = work.outputs, work.shared
+                del work
                 out_dir.mkdir(parents=True, exist_ok=True)
                 header = output_part(FLAGS_META, CaseNumbers(pa.array([], pa.large_string())))
                 _, flagged = _write_flags(client, outputs, header, out_dir, show)
