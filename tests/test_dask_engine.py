@@ -54,6 +54,19 @@ def read_outputs(out: Path) -> tuple[pd.DataFrame, dict]:
     return flags, json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
+def same_as_pandas(single: Path, parts: Path, tmp_path: Path, scheduler: str, partitions: int):
+    """The Dask engine on `parts` and the pandas engine on `single` (the same rows): flags.csv byte for byte and
+    summary.json (but its source) alike; the Dask engine's (flags, summary)."""
+    _, expected_summary = pandas_flag(single, tmp_path / "pandas")
+    flag_with_dask(parts, tmp_path / "dask", scheduler=scheduler, partitions=partitions)
+    flags, summary = read_outputs(tmp_path / "dask")
+    assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
+    assert {k: v for k, v in summary.items() if k != "source"} == {
+        k: v for k, v in expected_summary.items() if k != "source"
+    }
+    return flags, summary
+
+
 def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path, monkeypatch, capsys):
     frame, shared = applications
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -141,15 +154,7 @@ def test_shared_ids_found_while_normalizing_mark_every_kind_of_row(scheduler, tm
     rows.iloc[3:].to_parquet(parts / "part-1.parquet", index=False)
     single = tmp_path / "applications.parquet"
     rows.to_parquet(single, index=False)
-    _, expected_summary = pandas_flag(single, tmp_path / "pandas")
-
-    flag_with_dask(parts, tmp_path / "dask", scheduler=scheduler, partitions=2)
-    flags, summary = read_outputs(tmp_path / "dask")
-
-    assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
-    assert {k: v for k, v in summary.items() if k != "source"} == {
-        k: v for k, v in expected_summary.items() if k != "source"
-    }
+    flags, summary = same_as_pandas(single, parts, tmp_path, scheduler, partitions=2)
     not_an_id = (
         "not an ID number: expected 18 characters (17 digits and a check digit or X) or 15 digits, got 5 characters"
     )
@@ -277,14 +282,7 @@ def test_non_citizen_card_holders_give_the_pandas_results(scheduler, tmp_path):
     parts.mkdir()
     for i, start in enumerate(range(0, len(frame), 700)):
         pq.write_table(table.slice(start, 700), parts / f"part-{i}.parquet")
-    _, expected_summary = pandas_flag(single, tmp_path / "pandas")
-    flag_with_dask(parts, tmp_path / "dask", scheduler=scheduler, partitions=3)
-    flags, summary = read_outputs(tmp_path / "dask")
-
-    assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
-    assert {k: v for k, v in summary.items() if k != "source"} == {
-        k: v for k, v in expected_summary.items() if k != "source"
-    }
+    flags, summary = same_as_pandas(single, parts, tmp_path, scheduler, partitions=3)
     assert set(summary["id_types"]) == {*TYPES, "unknown"}  # the sample plants every type, and 军官证
     other = flags["person_key"].str.contains(":") & flags["flag"].isin(["duplicate_card", "cross_province_conflict"])
     assert other.any() and flags["person_key"].str.startswith("passport:").any()
