@@ -120,10 +120,10 @@ def ids_with_digests(digests: np.ndarray, row_flags: pd.DataFrame, *pieces: pd.D
     """The application ids of an input partition whose hash is one of `digests` (dask_input.candidates), one per
     row: its unusable rows' from their row flags, its usable rows' from its pieces (input_part's results: the
     partition is not read again)."""
-    unusable = row_flags[row_flags["flag"].isin(UNUSABLE_FLAGS).to_numpy()].drop_duplicates("row")
-    ids = [unusable["application_id"], *[piece["application_id"] for piece in pieces]]
     if not len(digests):
         return pd.Series([], dtype="str")
+    unusable = row_flags[row_flags["flag"].isin(UNUSABLE_FLAGS).to_numpy()].drop_duplicates("row")
+    ids = [unusable["application_id"], *[piece["application_id"] for piece in pieces]]
     found = []
     for values in ids:
         digest, present = text_digests(values)
