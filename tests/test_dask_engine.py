@@ -6,16 +6,19 @@ import codecs
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from analysis.__main__ import MANIFEST, main
+from analysis._fast.hashing import text_digests
 from analysis.contract import LoadError
 from analysis.engines import dask as dask_engine
 from analysis.engines import dask_input
 from analysis.engines.dask import ClusterError, flag_with_dask
+from analysis.engines.dask_parts import ids_with_digests, shared_counts
 from analysis.id_types import TYPES
 from analysis.sample import CHINESE_HEADERS, generate
 
@@ -303,3 +306,25 @@ def test_worker_memory_mistakes_are_one_line_before_any_cluster(applications, tm
     err = capsys.readouterr().err.strip()
     assert message in err and err.startswith("错误：--worker-memory") and "\n" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_shared_ids_are_counted_as_text_once_per_row():
+    """ids_with_digests gets the hashes that repeat across partitions. Two different ids of one 64-bit hash would both
+    be among them; counted as text, one row each, neither is shared: only the texts decide. A row's id is counted
+    once: an unusable row's from its row flags (once, whatever flags it has), a usable row's from its piece (its
+    incomplete_documents flag does not count it again)."""
+    row_flags = pd.DataFrame(
+        {
+            "row": [2, 5, 5],
+            "application_id": ["A1", "C3", "C3"],
+            "flag": ["incomplete_documents", "invalid_record", "invalid_id"],
+        }
+    ).astype({"application_id": "str"})
+    pieces = [pd.DataFrame({"application_id": pd.Series(ids, dtype="str")}) for ids in (["A1", "B7"], ["B7", "D4"])]
+    digests, _ = text_digests(pd.Series(["A1", "B7", "C3"], dtype="str"))
+
+    found = ids_with_digests(np.sort(digests), row_flags, *pieces)
+
+    assert sorted(found) == ["A1", "B7", "B7", "C3"]
+    assert shared_counts(found).to_dict() == {"B7": 2}
+    assert ids_with_digests(np.zeros(0, np.uint64), row_flags, *pieces).empty  # no hash repeats: nothing looked at
