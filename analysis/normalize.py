@@ -201,10 +201,7 @@ def mark_shared_ids(frame: pd.DataFrame, counts: pd.Series | None = None) -> Non
         counts = ids.value_counts()
     else:
         counts = counts[counts > 1]
-        if not len(counts):
-            return
-        shared = pa.array(counts.index.astype("str").to_numpy(dtype=object), pa.large_string())
-        at = np.flatnonzero(pc.fill_null(pc.is_in(arrow_of(app), value_set=shared), False).to_numpy())
+        at = shared_rows(app, counts)
         ids = take(app, at)
     if not len(at):
         return
@@ -219,3 +216,11 @@ def shared_id_problems(ids: pd.Series, counts: pd.Series, before: pd.Series) -> 
     'X' is used by N rows" first, then the problems the row had already (`before`, NA for none)."""
     message = "application_id " + _quoted(ids) + " is used by " + ids.map(counts).astype("int64").astype(str) + " rows"
     return message + np.where(before.notna(), "; ", "") + before.fillna("")
+
+
+def shared_rows(ids: pd.Series, counts: pd.Series) -> np.ndarray:
+    """Positions of the ids that `counts` (application id -> rows using it) holds."""
+    if not len(counts) or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    shared = pa.array(counts.index.astype("str").to_numpy(dtype=object), pa.large_string())
+    return np.flatnonzero(pc.fill_null(pc.is_in(arrow_of(ids), value_set=shared), False).to_numpy())

@@ -213,9 +213,13 @@ def _submit(
         pure=False,
     )
     row_flags = client.map(_item, inputs, [0] * n_in)
-    pieces = client.map(_piece, [p for p in inputs for _ in range(n_person)], list(range(n_person)) * n_in)
+    pieces = client.map(
+        _item, [p for p in inputs for _ in range(n_person)], [1] * n_in * n_person, list(range(n_person)) * n_in
+    )
     facts = client.map(_item, inputs, [2] * n_in)
-    digests = client.map(_digests, [p for p in inputs for _ in range(id_buckets)], list(range(id_buckets)) * n_in)
+    digests = client.map(
+        _item, [p for p in inputs for _ in range(id_buckets)], [3] * n_in * id_buckets, list(range(id_buckets)) * n_in
+    )
     del inputs, parts  # (the results are held item by item, each released as soon as it is used)
     if maybe_shared is None:
         repeats = [client.submit(repeated_digests, *digests[b::id_buckets]) for b in range(id_buckets)]
@@ -231,7 +235,9 @@ def _submit(
     ]
     tallies = rows_of + overlaps
     numbering = client.submit(_numbering, *client.map(_item, tallies, [2] * len(tallies)))
-    split = client.map(_flags_of, [o for o in overlaps for _ in range(n_in)], list(range(n_in)) * n_person)
+    split = client.map(
+        _item, [o for o in overlaps for _ in range(n_in)], [0] * n_person * n_in, list(range(n_in)) * n_person
+    )
     own = client.map(_item, rows_of, [0] * n_in)
     outputs = [
         client.submit(output_files, own[i], numbering, *split[i::n_in], **_turn(workers, i)) for i in range(n_in)
@@ -247,24 +253,12 @@ def _turn(workers: list[str], k: int) -> dict:
     return {"workers": [workers[k % len(workers)]], "allow_other_workers": True} if workers else {}
 
 
-def _item(result: tuple, i: int) -> Any:
-    """Item i of a task's result."""
-    return result[i]
-
-
-def _piece(result: tuple, k: int) -> pd.DataFrame:
-    """An input partition's piece for person partition k (input_part's result)."""
-    return result[1][k]
-
-
-def _digests(result: tuple, b: int) -> np.ndarray:
-    """An input partition's application id hashes of group b (input_part's result)."""
-    return result[3][b]
-
-
-def _flags_of(overlaps: tuple[list[pd.DataFrame], dict, np.ndarray], i: int) -> pd.DataFrame:
-    """A person partition's overlap flags of input partition i (overlap_part's result)."""
-    return overlaps[0][i]
+def _item(result: tuple, *path: int) -> Any:
+    """An item of a task's result: result[i], or result[i][k] (input_part's pieces and hashes, overlap_part's
+    flags per input partition)."""
+    for i in path:
+        result = result[i]
+    return result
 
 
 def _numbering(*keys: np.ndarray) -> CaseNumbers:

@@ -11,11 +11,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import export, rules
-from .._fast.arrow import arrow_of, joined, null_text, rows, take
+from .._fast.arrow import joined, null_text, rows, take
 from .._fast.csv import rows_bytes
 from .._fast.hashing import text_digests
 from .._fast.memory import release_memory
@@ -24,7 +22,7 @@ from ..cases import CaseNumbers
 from ..contract import FLAG_COLUMNS, FLAGS, UNUSABLE_FLAGS, FileFacts
 from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
-from ..normalize import normalize, shared_id_problems
+from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
 from .dask_input import id_digests, raw_frames
 
@@ -100,20 +98,12 @@ def input_part(
         at = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
         usable.append(_pieces(records, at, buckets))
         del records
-    pieces = [_joined([slices[b] for slices in usable]) for b in range(buckets)]
+    pieces = [joined([slices[b] for slices in usable]) for b in range(buckets)]
     del usable
     digests = id_digests(pd.concat(ids, ignore_index=True), id_buckets) if id_buckets else []
     del ids
     release_memory()  # (a long-lived worker: normalizing's freed temporaries back to the system between parts)
-    return _joined(flags), pieces, facts, digests
-
-
-def _shared_rows(ids: pd.Series, shared: pd.Series) -> np.ndarray:
-    """Positions of the ids in `shared` (application id -> rows using it)."""
-    if not len(shared) or not len(ids):
-        return np.zeros(0, dtype=np.int64)
-    found = pa.array(shared.index.astype("str").to_numpy(dtype=object), pa.large_string())
-    return np.flatnonzero(pc.fill_null(pc.is_in(arrow_of(ids), value_set=found), False).to_numpy())
+    return joined(flags), pieces, facts, digests
 
 
 def ids_with_digests(digests: np.ndarray, row_flags: pd.DataFrame, *pieces: pd.DataFrame) -> pd.Series:
@@ -142,7 +132,7 @@ def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict
     marked as mark_shared_ids marks them: the shared-id problem first in the row's invalid_record detail, or a
     new invalid_record flag where the row had none (it had invalid_id: every unusable row has a row flag; the
     usable ones are marked by overlap_part). (The flags in row-then-flag order; their _tally.)"""
-    at = _shared_rows(flags["application_id"], shared)
+    at = shared_rows(flags["application_id"], shared)
     if len(at):
         hit = rows(flags, at)
         record = (hit["flag"] == "invalid_record").to_numpy()
@@ -172,11 +162,6 @@ def _in_order(flags: pd.DataFrame) -> pd.DataFrame:
     return rows(flags, np.argsort(flags["row"].to_numpy() * len(FLAGS) + rank, kind="stable"))
 
 
-def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The slices' frames as one."""
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-
-
 def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """Columns and dtypes of `meta` (an empty partition must look like a full one)."""
     return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
@@ -200,7 +185,7 @@ def overlap_part(
     Rows whose application id is shared (`shared`: id -> rows using it) are not usable: they get the
     invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
-    # partition's order (_by_person sorts stably)
+    # partition's order (_pieces sorts stably)
     part = joined(list(pieces))
     del pieces
     records = pd.DataFrame(
@@ -220,7 +205,7 @@ def overlap_part(
         }
     )
     del part
-    at = _shared_rows(records["application_id"], shared)
+    at = shared_rows(records["application_id"], shared)
     if len(at):
         marked = _shared_id_flags(rules.flag_rows(records, at), shared)
         keep = np.ones(len(records), dtype=bool)
