@@ -7,11 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis import rules
 from analysis.contract import FLAG_COLUMNS
 from analysis.load import load_applications
 from analysis.rules import flag_applications
+from analysis.sample import generate
 
-from .helpers import P1, P1_WIDE, P2, P2_LEGACY, P3, app, as_set, literal_flags
+from .helpers import P1, P1_WIDE, P2, P2_LEGACY, P3, app, as_set, literal_flags, write
 
 
 def flags_of(write_records, rows, kind="csv"):
@@ -163,6 +165,23 @@ def test_flag_table_shape_and_detail(write_records):
     assert cross["detail"] == "card application A of 2020-01-01 in 河南 41 is still live (never cancelled)"
     docs = flags[flags["flag"] == "incomplete_documents"].iloc[0]
     assert docs["detail"] == "no copy of the ID card"
+
+
+def test_persons_checked_in_groups_on_two_threads_give_the_same_flags(tmp_path, monkeypatch):
+    """Large files' persons are checked in groups, two groups at a time (rules.person_groups): the flags are
+    those of all persons checked at once, in the same order."""
+    frame, _ = generate(persons=800, seed=5)
+    records = load_applications(write(frame, tmp_path / "a.csv", "csv", chinese=False)).frame
+    assert rules.person_groups(records, rules.THREADS) == 1  # a small file: all at once, on one thread
+    whole = flag_applications(records)
+    overlaps = whole["flag"].isin(["duplicate_card", "cross_province_conflict"])
+    assert overlaps.sum() > 50 and whole["flag"].nunique() >= 4  # flags of every kind to compare
+    monkeypatch.setattr(rules, "THREAD_ROWS", 1)
+    assert rules.person_groups(records, 2) == 4
+    pd.testing.assert_frame_equal(flag_applications(records), whole)
+    monkeypatch.setattr(rules, "GROUP_ROWS", 300)  # memory's groups too: rounds of two groups, all on threads
+    assert rules.person_groups(records, 2) == 2 * -(-len(records) // 300)
+    pd.testing.assert_frame_equal(flag_applications(records), whole)
 
 
 # ------------------------------------------------------------------ the literal reading as a reference

@@ -157,6 +157,18 @@ def _taken(chunks: list[pa.Array], positions: np.ndarray) -> pa.ChunkedArray:
     return taken
 
 
+def reordered(values: pd.Series, order: np.ndarray) -> pd.Series:
+    """`values.iloc[order]` for `order` a permutation of all rows (a new RangeIndex): text chunks joined once,
+    then one take. For a whole column this beats `take`'s chunk by chunk (which sorts the positions by chunk
+    and takes twice): 0.8 s against 1.8 s for the columns of 1.7 million flags."""
+    if not is_arrow_text(values):
+        return values.iloc[order].reset_index(drop=True)
+    arr = arrow_of(values)
+    one = (arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()).take(pa.array(order))
+    array = as_str(pa.chunked_array([one])) if values.dtype == STR else pd.array(one, dtype=values.dtype)
+    return pd.Series(array, name=values.name)
+
+
 def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The frames one after the other (a new RangeIndex), each text column one Arrow chunk: joining keeps every
     frame's chunks, and taking rows from a text column of dozens of small chunks costs a take per chunk. For
