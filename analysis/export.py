@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +22,15 @@ POSSIBLE_DUPLICATES_CSV = "possible_duplicates.csv"  # pairs for a person to rev
 
 
 def summary(
-    report: LoadReport, flags: pd.DataFrame, pairs: pd.DataFrame | None = None, register: dict | None = None
+    report: LoadReport,
+    flags: pd.DataFrame,
+    pairs: pd.DataFrame | None = None,
+    register: dict | None = None,
+    cases: int | None = None,
 ) -> dict:
     """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases, (given the
-    pairs) possible duplicates per reason, and (given a register's run) register cases per state."""
+    pairs) possible duplicates per reason, and (given a register's run) register cases per state. `cases`: the
+    flags' count of cases when known already (len of their CaseNumbers)."""
     flagged_rows = int(flags["row"].nunique())
     unusable = int(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].nunique())
     return {
@@ -35,7 +41,7 @@ def summary(
         **rules.flag_counts(flags),
         # not checked (no document columns) is not zero incomplete: null, as the index says "not checked"
         **({} if report.documents_checked else {"incomplete_documents": None}),
-        "cases": len(rules.cases(flags)),
+        "cases": len(rules.cases(flags)) if cases is None else cases,
         **({} if pairs is None else {"possible_duplicates": matching.counts(pairs)}),
         **({} if register is None else {"register": register}),
         "documents_checked": report.documents_checked,
@@ -58,7 +64,7 @@ def write_summary(out_dir: str | Path, result: dict) -> Path:
 def flags_for_csv(flags: pd.DataFrame, numbering: CaseNumbers | None = None) -> pd.DataFrame:
     """flags.csv content: person keys masked (application_id is the join key back to the source). `numbering`:
     the cases of a larger input (the Dask engine's parts); default: those of these flags."""
-    out = flags.copy()
+    out = pd.DataFrame({column: flags[column] for column in flags.columns}, index=flags.index, copy=False)
     out.insert(out.columns.get_loc("person_key"), "case_id", case_ids(flags, numbering))
     out["person_key"] = privacy.mask_ids(out["person_key"])
     return out
@@ -79,8 +85,11 @@ def write_outputs(
     (register.Recorded), whose counts per state summary.json gains."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(flags_for_csv(flags), out_dir / FLAGS_CSV, encoding=FLAGS_CSV_ENCODING)
+    # case numbers over all flags, then masking and numbering a piece at a time on the writing threads
+    numbering = CaseNumbers(flags["person_key"])
+    prepare = partial(flags_for_csv, numbering=numbering)
+    write_csv(flags, out_dir / FLAGS_CSV, encoding=FLAGS_CSV_ENCODING, prepare=prepare)
     write_pairs(out_dir, pairs)
-    result = summary(report, flags, pairs, None if recorded is None else recorded.counts)
+    result = summary(report, flags, pairs, None if recorded is None else recorded.counts, cases=len(numbering))
     write_summary(out_dir, result)
     return result

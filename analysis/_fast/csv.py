@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -23,10 +24,17 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8") -> None:
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | Path,
+    encoding: str = "utf-8",
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> None:
     """`frame.to_csv(path, index=False, encoding=encoding)`, byte for byte (minimal quoting, empty for missing),
     built by Arrow in a few vectorized passes: pandas' writer formats row by row and takes seconds per million
-    rows. `encoding`: "utf-8", or "utf-8-sig" for the same bytes after a byte-order mark.
+    rows. `encoding`: "utf-8", or "utf-8-sig" for the same bytes after a byte-order mark. `prepare`: what the
+    file holds of a piece of rows (the same columns for every piece), done on the writing threads: `write_csv(
+    prepare(frame), ...)` without the whole prepared frame at once.
 
     Why not `pyarrow.csv.write_csv`: its quoting differs from pandas' (it quotes every string), and both
     engines' flags.csv must be the bytes pandas would write.
@@ -35,8 +43,12 @@ def write_csv(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8") ->
         raise ValueError(f"write_csv writes UTF-8 only, with or without a byte-order mark, not {encoding!r}")
     bom = codecs.BOM_UTF8 if encoding.lower().replace("_", "-") == "utf-8-sig" else b""
     with open(path, "wb") as fh:
-        fh.write(bom + header_line(frame.columns))
-        append_rows(frame, fh)
+        fh.write(bom + header_line((prepare or _same)(frame.iloc[:0]).columns))
+        append_rows(frame, fh, prepare)
+
+
+def _same(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
 
 
 def header_line(columns: pd.Index | list[str]) -> bytes:
@@ -52,14 +64,18 @@ def rows_bytes(frame: pd.DataFrame) -> bytes:
     return b"".join(_lines(frame.iloc[start : start + PIECE_ROWS]) for start in range(0, len(frame), PIECE_ROWS))
 
 
-def append_rows(frame: pd.DataFrame, fh: BinaryIO) -> None:
-    """The rows of `frame` as CSV lines (no header) at the end of a file open for binary writing."""
+def append_rows(
+    frame: pd.DataFrame, fh: BinaryIO, prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> None:
+    """The rows of `frame` (of `prepare(frame)`, a piece at a time) as CSV lines (no header) at the end of a
+    file open for binary writing."""
+    lines = _lines if prepare is None else lambda piece: _lines(prepare(piece))
     with ThreadPoolExecutor(max_workers=2) as pool:
         # a piece of rows at a time (the lines of ten million flags are gigabytes of text, built twice), two
         # pieces built at once (Arrow's kernels release the GIL), written in order
         building: deque = deque()
         for start in range(0, len(frame), PIECE_ROWS):
-            building.append(pool.submit(_lines, frame.iloc[start : start + PIECE_ROWS]))
+            building.append(pool.submit(lines, frame.iloc[start : start + PIECE_ROWS]))
             if len(building) > 2:
                 fh.write(building.popleft().result())
         while building:
