@@ -351,7 +351,7 @@ def _group_overlap_flags(records: pd.DataFrame, group: tuple[int, int]) -> list[
 
 def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
     """All flags, one row per (application, flag), ordered by input row then flag."""
-    return _in_order(_row_flags(records, check_documents) + _overlap_flags(records, THREADS))
+    return _in_order(_row_flags(records, check_documents) + _overlap_flags(records, THREADS), THREADS)
 
 
 def row_flags(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
@@ -367,8 +367,8 @@ def overlap_flags(records: pd.DataFrame) -> pd.DataFrame:
     return _in_order(_overlap_flags(records))
 
 
-def _in_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Flag parts (one flag each) joined, ordered by input row then flag, as FLAG_COLUMNS."""
+def _in_order(parts: list[pd.DataFrame], threads: int = 1) -> pd.DataFrame:
+    """Flag parts (one flag each) joined, ordered by input row then flag, as FLAG_COLUMNS (on `threads`)."""
     parts = [p for p in parts if len(p)]
     # every part holds one flag: its rank per row without reading a million flag strings back
     rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts] or [[]])
@@ -385,7 +385,7 @@ def _in_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
     columns = sorted(FLAG_COLUMNS, key=lambda c: c != "detail")
     unordered = {column: flags.pop(column) for column in columns}
     del flags
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         taken = pool.map(lambda c: reordered(unordered.pop(c), order).array, columns)
         ordered = dict(zip(columns, taken, strict=True))
     flags = pd.DataFrame({column: ordered.pop(column) for column in FLAG_COLUMNS}, copy=False)
