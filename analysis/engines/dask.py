@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from .. import config, export, matching
 from .._fast.csv import header_line
+from .._fast.memory import ARROW_POOL
 from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
 from ..contract import load_report as contract_load_report
@@ -73,7 +74,13 @@ SETTINGS = {
     # above 128 KiB is then fresh pages from the system, faulted in again for each partition (a fifth of the
     # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims after each input
     # partition itself (release_memory).
-    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
+    # Arrow's buffers through jemalloc, as in the flag command (memory.use_arrow_pool_for_large_runs)
+    "distributed.nanny.pre-spawn-environ": {
+        "OMP_NUM_THREADS": 1,
+        "MKL_NUM_THREADS": 1,
+        "OPENBLAS_NUM_THREADS": 1,
+        "ARROW_DEFAULT_MEMORY_POOL": ARROW_POOL,
+    },
 }
 
 
