@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from ._fast.hashing import MANY_WIDTHS, text_digests
 from ._fast.memory import release_memory
 from .contract import FileFacts, LoadError
 from .ids import assign_other_ids
@@ -105,13 +106,25 @@ def normalize_parquet_in_batches(
         firsts = np.cumsum([2, *sizes]).tolist()  # file row of each batch's first row (header = row 1)
 
         stacked = _Stacked(firsts[-1] - 2)
+        # the application ids' hashes, each batch's on its thread, for mark_shared_ids (None: free text)
+        digests: tuple[np.ndarray, np.ndarray] | None = (
+            np.empty(firsts[-1] - 2, dtype=np.uint64),
+            np.empty(firsts[-1] - 2, dtype=bool),
+        )
 
         def one(job: tuple[list[int], int]) -> tuple[pd.DataFrame, FileFacts]:
+            nonlocal digests
             groups, row = job  # each thread reads through a file object of its own
             raw = parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
             facts = FileFacts()
             normalized = normalize(raw, "parquet", first_row=row, facts=facts).pipe(for_rules)
+            hashed = text_digests(normalized["application_id"], max_widths=MANY_WIDTHS)
+            if hashed is None:
+                digests = None
+            elif digests is not None:
+                for whole, part in zip(digests, hashed, strict=True):
+                    whole[row - 2 : row - 2 + len(normalized)] = part
             return stacked.put(normalized, row - 2), facts
 
         show = len(batches) >= 2 and sys.stderr.isatty()
@@ -143,6 +156,7 @@ def normalize_parquet_in_batches(
     release_memory()
     # each batch numbered its own `<id_type>:<number>` keys: number them over the whole file
     frame["person_id"] = assign_other_ids(frame["other_key"], frame["person_id"].to_numpy())
-    mark_shared_ids(frame)
+    mark_shared_ids(frame, digests=digests if stacked.order else None)
+    del digests
     release_memory()  # (its hashes and sorts: 2 GB on 100M rows, else kept by the C heap through the rules)
     return frame, columns, ignored, firsts[-1] - 2, facts

@@ -187,16 +187,19 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: Fi
     return out
 
 
-def mark_shared_ids(frame: pd.DataFrame, counts: pd.Series | None = None) -> None:
+def mark_shared_ids(
+    frame: pd.DataFrame, counts: pd.Series | None = None, digests: tuple[np.ndarray, np.ndarray] | None = None
+) -> None:
     """Put "application_id 'X' is used by N rows" first in record_problem where an id is used by several rows.
 
     `counts` (application id -> rows) when the frame is one part of a larger input (the Dask engine counts
-    over the whole input); None: the frame is the whole file. In place. The message comes first, as the
-    row's first problem: a shared id is not empty, so "application_id is empty" never comes before it.
+    over the whole input); None: the frame is the whole file. `digests`: the application ids' text_digests, when
+    computed already. In place. The message comes first, as the row's first problem: a shared id is not empty,
+    so "application_id is empty" never comes before it.
     """
     app = frame["application_id"]
     if counts is None:
-        at = np.flatnonzero(duplicated_mask(app))
+        at = np.flatnonzero(duplicated_mask(app, digests))
         ids = take(app, at)
         counts = ids.value_counts()
     else:

@@ -343,6 +343,20 @@ def test_parquet_in_batches_gives_the_same_flags_csv(batched_parquet, tmp_path, 
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
 
+def test_ids_of_many_lengths_are_counted_without_batch_hashes(batched_parquet, tmp_path, monkeypatch):
+    """Each batch hashes its application ids on its thread for the shared-id count; where a batch's ids come in
+    more lengths than hashing by length pays for (free text), the count is made over the whole column instead:
+    the same outputs."""
+    from analysis import batches
+    from analysis.__main__ import main
+
+    path, whole, _ = batched_parquet
+    monkeypatch.setattr(batches, "MANY_WIDTHS", 0)  # every batch's ids then count as "many lengths"
+    assert main(["flag", str(path), "--out", str(tmp_path / "o")]) == 0
+    for name in ["flags.csv", "summary.json"]:
+        assert (tmp_path / "o" / name).read_bytes() == (whole / name).read_bytes(), name
+
+
 @pytest.mark.parametrize("group_rows", [2500, 7000])
 def test_persons_in_groups_give_the_same_flags_csv(batched_parquet, tmp_path, monkeypatch, group_rows):
     """Above rules.GROUP_ROWS rows the overlap rules take the persons in groups, one after the other (to bound

@@ -11,11 +11,12 @@ from .text import PIECE
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _BITMAP_BITS = 24  # a bitmap of 2**24 hash bits: 16 MiB, and nearly every unique row ruled out by one look-up
-_MANY_WIDTHS = 64  # free text of many lengths: grouping by length stops paying
+MANY_WIDTHS = 64  # free text of many lengths: grouping by length stops paying
 
 
-def duplicated_mask(values: pd.Series) -> np.ndarray:
-    """Per row: its text is not missing and occurs in more than one row (exact).
+def duplicated_mask(values: pd.Series, digests: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Per row: its text is not missing and occurs in more than one row (exact). `digests`: the values'
+    text_digests (hash, present) when computed already (the flag command hashes each batch on its thread).
     Plain form: `(values.notna() & values.duplicated(keep=False)).to_numpy()`, a hash table over every
     string, which is slow on ten million (random memory access).
 
@@ -23,7 +24,7 @@ def duplicated_mask(values: pd.Series) -> np.ndarray:
     of the hashes, and an exact comparison of the few rows whose hash is not unique.
     """
     n = len(values)
-    found = text_digests(values, max_widths=_MANY_WIDTHS)
+    found = text_digests(values, max_widths=MANY_WIDTHS) if digests is None else digests
     if found is None:
         return (values.notna() & values.duplicated(keep=False)).to_numpy(dtype=bool)
     digest, present = found
