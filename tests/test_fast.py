@@ -300,3 +300,24 @@ def test_take_of_chunked_text_is_iloc(positions, in_order):
             assert got.dtype == column.dtype
     finally:
         arrow.TAKE_PIECE = default
+
+
+def test_large_runs_allocate_arrow_buffers_through_jemalloc():
+    """The flag command (and the local Dask workers, by environment) switch Arrow's allocator to jemalloc; a
+    buffer made before the switch is still freed by the allocator that made it."""
+    from analysis._fast import memory
+    from analysis.engines.dask import SETTINGS
+
+    if not hasattr(pa, "jemalloc_memory_pool"):
+        pytest.skip("pyarrow without jemalloc")
+    before = pa.default_memory_pool()
+    earlier = pa.array(range(1000))  # (built by Arrow: its buffers from the pool; a numpy array's are numpy's)
+    try:
+        memory.use_arrow_pool_for_large_runs()
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+        later = pa.array(range(1000))
+        assert pa.jemalloc_memory_pool().bytes_allocated() >= later.nbytes
+        del earlier, later
+    finally:
+        pa.set_memory_pool(before)
+    assert SETTINGS["distributed.nanny.pre-spawn-environ"]["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
