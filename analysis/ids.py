@@ -29,7 +29,7 @@ from ._fast.arrow import (
     take,
     text_array,
 )
-from ._fast.digits import body_numbers, digits18
+from ._fast.digits import body_numbers, body_text, digits18
 from ._fast.text import any_byte, byte_table
 from .provinces import ID_PREFIXES
 
@@ -256,13 +256,7 @@ def key_of_body(person_id: np.ndarray) -> pa.Array:
     Plain form: `f"{b:017d}" + check_characters(...)` per value."""
     body = np.asarray(person_id, dtype=np.int64)
     valid = (body >= 0) & (body < OTHER_IDS)
-    rest = np.where(valid, body, 0)
-    keys = np.empty((len(body), 18), dtype=np.uint8)
-    for place in range(16, -1, -1):
-        keys[:, place] = rest % 10 + _ZERO
-        rest //= 10
-    keys[:, 17] = check_characters(keys[:, :17])
-    return fixed_width_text(keys, valid)
+    return fixed_width_text(body_text(np.where(valid, body, 0), CHECK_CHARS), valid)
 
 
 def person_keys(records: pd.DataFrame, positions: np.ndarray) -> pd.Series:

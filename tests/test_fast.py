@@ -104,6 +104,23 @@ def test_body_numbers_are_the_digits_read_as_numbers(bodies):
     assert got["day"].tolist() == [int(b[12:14]) for b in bodies]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 10**17 - 1), min_size=1, max_size=20))
+def test_body_text_is_the_digits_and_stdnums_check_character(bodies):
+    """17-digit numbers back to text eight digits at a time (SWAR), with the check character python-stdnum
+    computes; leading zeros kept."""
+    from stdnum.cn import ric
+
+    got = digits.body_text(np.array(bodies, dtype=np.int64), ids.CHECK_CHARS)
+    expected = [f"{b:017d}" + ric.calc_check_digit(f"{b:017d}0") for b in bodies]  # (it takes 18 characters)
+    assert [bytes(row).decode() for row in got] == expected
+
+
+def test_keys_of_bodies_are_null_where_no_citizen_body():
+    keys = ids.key_of_body(np.array([-1, 0, 10**17 - 1, ids.OTHER_IDS, ids.OTHER_IDS + 7]))
+    assert keys.to_pylist() == [None, "000000000000000001", "999999999999999993", None, None]
+
+
 def test_body_numbers_of_any_bytes_are_numbers_not_errors():
     """Rows that are not digits (validate_ids reads every 18-character row before it knows) give some number:
     the prefix stays a valid index of the prefix table and nothing raises."""

@@ -85,3 +85,41 @@ def body_numbers(body: np.ndarray) -> dict[str, np.ndarray]:
         "month": low // 10_000 % 100,
         "day": low // 100 % 100,
     }
+
+
+_LANE_7BITS = np.uint64(0x0000007F0000007F)
+_LANE_4BITS = np.uint64(0x000F000F000F000F)
+
+
+def _digit_words(numbers: np.ndarray) -> np.ndarray:
+    """Numbers below 10**8 as uint64 words of their eight digit values (0-9 per byte, the first digit in the
+    lowest byte), by SWAR: split into halves of four digits in 32-bit lanes, each into pairs in 16-bit lanes,
+    each pair into its two digits; the divisions by 100 and 10 are multiply-shifts exact in this range."""
+    n = numbers.astype(np.uint64)
+    first = n // np.uint64(10_000)
+    x = first | ((n - first * np.uint64(10_000)) << np.uint64(32))
+    high = ((x * np.uint64(10_486)) >> np.uint64(20)) & _LANE_7BITS  # x // 100 per lane (x < 10,000)
+    y = high | ((x - high * np.uint64(100)) << np.uint64(16))
+    tens = ((y * np.uint64(103)) >> np.uint64(10)) & _LANE_4BITS  # y // 10 per lane (y < 100)
+    return tens | ((y - tens * np.uint64(10)) << np.uint64(8))
+
+
+def body_text(bodies: np.ndarray, check_chars: np.ndarray) -> np.ndarray:
+    """17-digit numbers (0 <= body < 10**17) as an (n, 18) byte matrix: their digits and their MOD 11-2 check
+    character (`check_chars[weighted sum % 11]`). Plain form: `f"{b:017d}"` and the weighted sum per body;
+    here two words of eight digits and the last digit (SWAR)."""
+    body = np.asarray(bodies, dtype=np.int64)
+    n = len(body)
+    out = np.empty((n, 18), dtype=np.uint8)
+    if n == 0:
+        return out
+    first = _digit_words(body // 1_000_000_000)  # digits 1-8
+    second = _digit_words(body // 10 % 100_000_000)  # digits 9-16
+    last = body % 10
+    words = np.ndarray((n, 2), dtype=np.uint64, buffer=out, strides=(18, 8))  # unaligned views, no copy
+    words[:, 0] = first + _EIGHT_ZEROS
+    words[:, 1] = second + _EIGHT_ZEROS
+    out[:, 16] = last + _ZERO
+    weighted = _weighted(first, *_WORD_WEIGHTS[0]) + _weighted(second, *_WORD_WEIGHTS[1])
+    out[:, 17] = check_chars[(weighted.astype(np.int64) + last * _WEIGHTS[16]) % 11]
+    return out
