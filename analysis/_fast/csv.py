@@ -61,7 +61,9 @@ def header_line(columns: pd.Index | list[str]) -> bytes:
 
 def rows_bytes(frame: pd.DataFrame) -> bytes:
     """The rows of `frame` as CSV lines (no header), one piece after the other on this thread."""
-    return b"".join(_lines(frame.iloc[start : start + PIECE_ROWS]) for start in range(0, len(frame), PIECE_ROWS))
+    return b"".join(
+        view for start in range(0, len(frame), PIECE_ROWS) for view in _lines(frame.iloc[start : start + PIECE_ROWS])
+    )
 
 
 def append_rows(
@@ -77,16 +79,16 @@ def append_rows(
         for start in range(0, len(frame), PIECE_ROWS):
             building.append(pool.submit(lines, frame.iloc[start : start + PIECE_ROWS]))
             if len(building) > 2:
-                fh.write(building.popleft().result())
+                fh.writelines(building.popleft().result())
         while building:
-            fh.write(building.popleft().result())
+            fh.writelines(building.popleft().result())
 
 
 PIECE_ROWS = 1 << 18
 
 
-def _lines(frame: pd.DataFrame) -> memoryview | bytes:
-    """The CSV lines of these rows, as bytes."""
+def _lines(frame: pd.DataFrame) -> list[memoryview]:
+    """The CSV lines of these rows, as the bytes of Arrow's buffers (one per chunk: joining them is a copy)."""
     columns = []
     for name in frame.columns:
         arr = arrow_of(frame[name].astype("str")).cast(pa.large_string())
@@ -97,11 +99,13 @@ def _lines(frame: pd.DataFrame) -> memoryview | bytes:
             arr = pc.if_else(pa.array(quote), quoted, arr)
         columns.append(pc.fill_null(arr, _EMPTY))
     if not columns or not len(frame):
-        return b""
+        return []
     lines = pc.binary_join_element_wise(*columns, _text(","))
     del columns
     lines = pc.binary_join_element_wise(lines, _EMPTY, _text("\n"))
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    at = offsets(lines)
-    return memoryview(lines.buffers()[2])[at[0] : at[-1]]
+    views = []
+    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+        at = offsets(chunk)
+        if at[-1] > at[0]:
+            views.append(memoryview(chunk.buffers()[2])[at[0] : at[-1]])
+    return views

@@ -28,15 +28,29 @@ def any_byte(values: pd.Series, table: np.ndarray) -> np.ndarray:
     out = np.zeros(len(values), dtype=bool)
     for start, piece in pieces(values, PIECE):
         data, at = data_bytes(piece)
-        if not len(data):
+        hit = _hits(data, table)
+        if not hit.any():  # (the usual answer: no row to look at)
             continue
         some = np.diff(at) > 0  # empty texts hold no bytes, so the non-empty ones tile the data
         found = np.zeros(len(piece), dtype=bool)
-        found[some] = np.logical_or.reduceat(table[data], at[:-1][some])
+        found[some] = np.logical_or.reduceat(hit, at[:-1][some])
         if piece.null_count:
             found &= piece.is_valid().to_numpy(zero_copy_only=False)
         out[start : start + len(piece)] = found
     return out
+
+
+def _hits(data: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """table[data]: for a table of a few bytes (and perhaps every non-ASCII one) by comparisons, which numpy
+    runs several times as fast as a look-up per byte (a CSV's quoting check: 0.6 s -> 0.1 s on 1.2M flags)."""
+    ascii_chars = np.flatnonzero(table[:0x80])
+    non_ascii = table[0x80:]
+    if len(ascii_chars) > 4 or (non_ascii.any() and not non_ascii.all()):
+        return table[data]
+    hit = data >= 0x80 if non_ascii.all() else np.zeros(len(data), dtype=bool)
+    for char in ascii_chars:
+        hit |= data == char
+    return hit
 
 
 def edge_bytes(values: pd.Series, table: np.ndarray) -> np.ndarray:
