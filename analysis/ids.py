@@ -266,9 +266,10 @@ def person_keys(records: pd.DataFrame, positions: np.ndarray) -> pd.Series:
     if "person_key" in records.columns:
         return take(records["person_key"], positions)
     positions = np.asarray(positions, dtype=np.int64)
-    derived = key_of_body(records["person_id"].to_numpy()[positions])
-    other = take(records["other_key"], positions)
-    keys = pc.coalesce(arrow_of(other), derived)
+    person = records["person_id"].to_numpy()[positions]
+    keys = key_of_body(person)
+    if (person >= OTHER_IDS).any():  # (a file of citizens has none: nothing to take)
+        keys = pc.coalesce(arrow_of(take(records["other_key"], positions)), keys)
     return pd.Series(as_str(keys), index=records.index[positions], name="person_key")
 
 

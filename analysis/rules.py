@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import provinces
-from ._fast.arrow import as_str, day_text, reordered, rows, take
+from ._fast.arrow import arrow_of, as_str, categorical_text, day_text, reordered, rows, take
 from ._fast.memory import release_memory
 from ._fast.sets import maybe_repeated
 from ._fast.sorting import argsort_stable
@@ -28,8 +28,13 @@ def flag_rows(records: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """ROW_COLUMNS of the rows at positions `at` (the person key derived where the frame holds none as text)."""
     out = rows(records, at, ["application_id", "province_code", "row"])
     out.insert(1, "person_key", person_keys(records, at).array)
-    out["province_code"] = out["province_code"].astype("str")  # (the flag command's frame holds a categorical)
+    out["province_code"] = _province_text(out["province_code"])
     return out
+
+
+def _province_text(codes: pd.Series) -> pd.Series:
+    """Province codes as "str" (the flag command's frame holds a categorical: through its few categories)."""
+    return categorical_text(codes) if isinstance(codes.dtype, pd.CategoricalDtype) else codes.astype("str")
 
 
 def _province_numbers(codes: pd.Series, at: np.ndarray) -> np.ndarray:
@@ -314,7 +319,7 @@ def _live_detail(earlier: pd.DataFrame) -> pa.Array:
     """'card application A of 2020-01-01 in 广东 44 is still live (cancelled 2021-01-01 | never cancelled)',
     built by Arrow (no Python string per row)."""
     app = pa.array(earlier["application_id"].astype("str").array).cast(pa.large_string())
-    code = pa.array(earlier["province_code"].astype("str").array).cast(pa.large_string())
+    code = arrow_of(_province_text(earlier["province_code"])).cast(pa.large_string())
     name = pc.take(_SHORT_NAMES, pc.fill_null(pc.cast(code, pa.int64()), 0))
     applied = _day_text(earlier["applied_on"])
     until = pc.fill_null(

@@ -338,3 +338,10 @@ def test_large_runs_allocate_arrow_buffers_through_jemalloc():
     finally:
         pa.set_memory_pool(before)
     assert SETTINGS["distributed.nanny.pre-spawn-environ"]["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
+
+
+def test_categorical_text_is_astype_str():
+    values = pd.Series(pd.Categorical(["44", None, "11", "44"], categories=["11", "44", "65"]))
+    got = arrow.categorical_text(values)
+    assert got.dtype == "str" and got.isna().tolist() == [False, True, False, False]
+    pd.testing.assert_series_equal(got, values.astype("str"))

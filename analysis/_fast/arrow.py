@@ -169,6 +169,15 @@ def reordered(values: pd.Series, order: np.ndarray) -> pd.Series:
     return pd.Series(array, name=values.name)
 
 
+def categorical_text(values: pd.Series) -> pd.Series:
+    """A categorical column of text as a "str" column, through an Arrow dictionary (codes and the few categories):
+    `values.astype("str")` builds a Python string per row first."""
+    codes = values.cat.codes.to_numpy()
+    words = pa.array(values.cat.categories.astype("str").to_numpy(dtype=object), pa.large_string())
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), words).cast(pa.large_string())
+    return pd.Series(as_str(arr), index=values.index, name=values.name)
+
+
 def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The frames one after the other (a new RangeIndex), each text column one Arrow chunk: joining keeps every
     frame's chunks, and taking rows from a text column of dozens of small chunks costs a take per chunk. For
