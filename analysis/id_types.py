@@ -285,8 +285,13 @@ def resolve(
     unknown = np.zeros(n, dtype=bool) if unknown is None else unknown
     person_id = ids["person_id"].to_numpy().copy()
     failed = ids["id_problem"].notna().to_numpy().copy()
-    hmt = np.isin(person_id // 10**11, [int(p) for p in HMT_PREFIXES])
-    citizen = ~has | (kind == "citizen")
+    hmt = np.zeros(n, dtype=bool)
+    for prefix in HMT_PREFIXES:  # (ranges of numbers: no division of every row's)
+        hmt |= (person_id >= int(prefix) * 10**11) & (person_id < (int(prefix) + 1) * 10**11)
+    stated_other = np.zeros(n, dtype=bool)  # stated as another type than citizen (compared only where stated)
+    if has.any():
+        stated_other[has] = kind[has] != "citizen"
+    citizen = ~stated_other
     looked = np.flatnonzero(failed & citizen & ~mangled & ~unknown)
     if len(looked):
         # A citizen-shaped number that failed as a citizen keeps the citizen check's verdict: most invalid IDs of an
@@ -295,7 +300,7 @@ def resolve(
         shaped = number.str.fullmatch(r"\d{17}[0-9X]|\d{15}").fillna(False).to_numpy(dtype=bool)
         other = number.str.startswith(("9", *HMT_PREFIXES)).fillna(False).to_numpy(dtype=bool)
         failed[looked[shaped & ~other]] = False
-    slow = ~mangled & ~unknown & ((has & (kind != "citizen")) | failed | (~has & hmt))
+    slow = ~mangled & ~unknown & (stated_other | failed | (~has & hmt))
     at = np.flatnonzero(slow)
     if not len(at) and not unknown.any():  # the plain citizen file: nothing to change
         return _type_column(kind, np.flatnonzero(has), ids.index)

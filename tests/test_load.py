@@ -581,3 +581,12 @@ def test_provinces_given_as_places_are_noted_for_the_file(write_records):
     note = next(n for n in loaded.report.notes if n.startswith("province:"))
     assert note.startswith("province: 3 values named a city, county or abbreviation and were read as its province: ")
     assert "'440300' → 44" in note and "'深圳市' → 44" in note and "'粤' → 44" in note and "'广东'" not in note
+
+
+def test_present_count_counts_cells_with_text_once_stripped():
+    from analysis.values import as_text, present_count
+
+    plain = pd.Series(["110105194912310020", None, "", "A1"], dtype="str")
+    spaced = pd.Series(["  ", " 1 ", None, "\u3000", "x"], dtype="str")  # stripped: empty, text, -, empty, text
+    for values, expected in [(plain, 2), (spaced, 2), (pd.Series([1.0, None, 3.0]), 2)]:
+        assert present_count(values) == expected == int(as_text(values).notna().sum())
