@@ -88,9 +88,16 @@ def as_text(values: pd.Series) -> pd.Series:
 def present_count(values: pd.Series) -> int:
     """`as_text(values).notna().sum()`: cells with some text once stripped, without building that text when no
     cell has a space at its edges (the usual export)."""
-    if values.dtype == "str" and is_arrow_text(values) and not edge_bytes(values, SPACE_AT_EDGE).any():
-        return int((byte_lengths(values) > 0).sum())
-    return int(as_text(values).notna().sum())
+    if not (values.dtype == "str" and is_arrow_text(values)):
+        return int(as_text(values).notna().sum())
+    edge = edge_bytes(values, SPACE_AT_EDGE)
+    present = byte_lengths(values) > 0
+    at = np.flatnonzero(edge)
+    if len(at):  # as as_text strips: every row, once one row's edges match \s; only the rows with edges change
+        edged = arrow_of(take(values, at))
+        if pc.any(pc.match_substring_regex(edged, r"^\s|\s$")).as_py():
+            present[at] = pc.greater(pc.binary_length(pc.utf8_trim_whitespace(edged)), 0).to_numpy(zero_copy_only=False)
+    return int(present.sum())
 
 
 def kept_digits(value: object) -> object:
