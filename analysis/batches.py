@@ -118,7 +118,7 @@ def normalize_parquet_in_batches(
             raw = parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
             facts = FileFacts()
-            normalized = normalize(raw, "parquet", first_row=row, facts=facts).pipe(for_rules)
+            normalized = normalize(raw, "parquet", first_row=row, facts=facts, keys=False).pipe(for_rules)
             hashed = text_digests(normalized["application_id"], max_widths=MANY_WIDTHS)
             if hashed is None:
                 digests = None

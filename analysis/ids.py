@@ -183,7 +183,7 @@ def _problems(code: np.ndarray, index: pd.Index) -> pd.Series:
 
 
 def validate_ids(
-    values: pd.Series, applied_on: pd.Series | None = None, skip: np.ndarray | None = None
+    values: pd.Series, applied_on: pd.Series | None = None, skip: np.ndarray | None = None, keys: bool = True
 ) -> pd.DataFrame:
     """Normalize and check ID numbers: columns person_key (18 chars or NA), id_problem (reason or NA),
     and person_id (int64: the 17-digit body, which determines the key; -1 where invalid).
@@ -191,16 +191,17 @@ def validate_ids(
     `values` is text; a value that is not text (a number that went through a spreadsheet)
     should already carry its problem and be marked in `skip` (then it gets no key and the problem
     "empty", for the caller to replace), see normalize.py. `applied_on` bounds the birth date.
-    Works through the rows CHUNK at a time, so its memory is the outputs plus one chunk's worth.
+    Works through the rows CHUNK at a time, so its memory is the outputs plus one chunk's worth. keys=False:
+    person_key all missing, for a caller that derives citizens' keys from person_id (key_of_body) when needed.
     """
     n = len(values)
     if not (values.dtype == "str" and is_arrow_text(values)):
         values = pd.Series(as_str(text_array(values)), index=values.index)
     applied_all = None if applied_on is None else applied_on.to_numpy()
-    keys = np.zeros((n, 18), dtype=np.uint8)
+    key_bytes = np.zeros((n, 18) if keys else (0, 18), dtype=np.uint8)
     person_id = np.full(n, -1, dtype=np.int64)
     code = np.zeros(n, dtype=np.int32)
-    rows_of = keys.view("V18").ravel()  # one 18-byte item per row: whole keys move in one copy each
+    rows_of = key_bytes.view("V18").ravel()  # one 18-byte item per row: whole keys move in one copy each
     for start, piece in pieces(values, CHUNK):
         stop = start + len(piece)
         parts, chunk_code = _bodies(piece)
@@ -227,15 +228,18 @@ def validate_ids(
             if legacy:
                 m[:, 17] = check
             at = start + rows[good]
-            rows_of[at] = m.view("V18").ravel()[good]  # a good 18-digit number is its own key
+            if keys:
+                rows_of[at] = m.view("V18").ravel()[good]  # a good 18-digit number is its own key
             person_id[at] = num["number"][good]
         code[start:stop] = chunk_code
     if skip is not None:
         person_id[skip] = -1
         code[skip] = EMPTY_CODE
     valid = person_id >= 0
-    key_text = pd.Series(as_str(fixed_width_text(keys, valid)), index=values.index)
-    del keys
+    key_text = (
+        pd.Series(as_str(fixed_width_text(key_bytes, valid)), index=values.index) if keys else null_text(values.index)
+    )
+    del key_bytes
     return pd.DataFrame(
         {
             "person_key": key_text,

@@ -91,11 +91,15 @@ def _facts(
     return facts
 
 
-def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: FileFacts | None = None) -> pd.DataFrame:
+def normalize(
+    raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: FileFacts | None = None, keys: bool = True
+) -> pd.DataFrame:
     """Contract columns (already renamed) -> the normalized frame (absent columns empty; documents: no).
 
     `first_row`: the file row of raw's first row (header = row 1), for a part of a larger file.
-    `facts`: when given, what only the whole file can say (FileFacts) is added to it.
+    `facts`: when given, what only the whole file can say (FileFacts) is added to it. keys=False, for a frame
+    that goes to matching.for_rules: person_key holds only the keys that are not 18 characters (other ID
+    types'), the ones for_rules keeps; the citizens' are derived from person_id where a flag needs one.
     """
     n = len(raw)
     idx = pd.RangeIndex(n)
@@ -124,7 +128,8 @@ def normalize(raw: pd.DataFrame, file_format: str, first_row: int = 2, facts: Fi
     out["cancelled_on"] = cancelled
 
     mangled = id_problem_num.notna().to_numpy()
-    ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None)  # every row as a citizen: fast
+    # every row as a citizen: fast
+    ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None, keys=keys)
     stated, unknown_type = id_types.read_types(raw["id_type"]) if "id_type" in raw.columns else (None, None)
     alpha3, nations = id_types.nationalities(raw["nationality"]) if "nationality" in raw.columns else (None, {})
     out["id_type"] = id_types.resolve(ids, raw_id, applied, stated, unknown_type, alpha3, mangled)

@@ -89,7 +89,7 @@ def input_part(
     these hashes): row_part and overlap_part mark those rows afterwards, as mark_shared_ids would have."""
     facts, flags, usable, ids = FileFacts(), [], [], []
     for raw in raw_frames(part):
-        records = for_rules(normalize(raw, file_format, first_row=first_row, facts=facts))
+        records = for_rules(normalize(raw, file_format, first_row=first_row, facts=facts, keys=False))
         first_row += len(raw)
         del raw
         if id_buckets:
