@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import id_types, provinces
-from ._fast.arrow import arrow_of, first_present, null_text, placed, take
+from ._fast.arrow import arrow_of, first_present, null_text, placed, replaced, take
 from ._fast.hashing import duplicated_mask
 from .contract import BOOLEAN_COLUMNS, FileFacts
 from .ids import assign_other_ids, validate_ids
@@ -213,10 +213,9 @@ def mark_shared_ids(
         ids = take(app, at)
     if not len(at):
         return
-    text = shared_id_problems(ids, counts, take(frame["record_problem"], at)).reset_index(drop=True)
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[at] = True
-    frame["record_problem"] = first_present(placed(mask, text, frame.index), frame["record_problem"])
+    text = shared_id_problems(ids, counts, take(frame["record_problem"], at))
+    # only the chunks (batches) that hold such a row are rebuilt
+    frame["record_problem"] = replaced(frame["record_problem"], at, arrow_of(text))
 
 
 def shared_id_problems(ids: pd.Series, counts: pd.Series, before: pd.Series) -> pd.Series:

@@ -345,3 +345,14 @@ def test_categorical_text_is_astype_str():
     got = arrow.categorical_text(values)
     assert got.dtype == "str" and got.isna().tolist() == [False, True, False, False]
     pd.testing.assert_series_equal(got, values.astype("str"))
+
+
+def test_replaced_rebuilds_only_the_chunks_with_positions():
+    chunks = [pa.array(["a", None, "c"], pa.large_string()), pa.array(["d", "e"], pa.large_string())]
+    chunks.append(pa.array(["f", "g", "h"], pa.large_string()))
+    values = pd.Series(arrow.as_str(pa.chunked_array(chunks)))
+    got = arrow.replaced(values, np.array([1, 5, 7]), pa.chunked_array([["x", None], ["z"]], pa.large_string()))
+    assert got.tolist()[:2] == ["a", "x"] and pd.isna(got.iloc[5])
+    assert got.fillna("-").tolist() == ["a", "x", "c", "d", "e", "-", "g", "z"]
+    untouched = arrow.arrow_of(got).chunk(1)
+    assert untouched.buffers()[2].address == chunks[1].buffers()[2].address  # the middle chunk is not copied

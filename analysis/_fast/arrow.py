@@ -256,13 +256,25 @@ def first_present(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(as_str(pc.coalesce(arrow_of(first), arrow_of(second))), index=first.index)
 
 
-def replaced(values: pd.Series, positions: np.ndarray, new: list) -> pd.Series:
-    """A text column with the values at `positions` (sorted) replaced by `new` (None: missing). Plain form:
-    `out = values.copy(); out.iloc[positions] = new` (which turns ten million strings into Python objects)."""
+def replaced(values: pd.Series, positions: np.ndarray, new: list | pa.Array) -> pd.Series:
+    """A text column with the values at `positions` (sorted) replaced by `new` (None: missing), chunk by chunk:
+    only the chunks that hold a position are rebuilt. Plain form: `out = values.copy(); out.iloc[positions] =
+    new` (which turns ten million strings into Python objects)."""
     if not len(positions):
         return values
-    arr = arrow_of(values.astype("str")).combine_chunks()
-    mask = np.zeros(len(values), dtype=bool)
-    mask[positions] = True
-    out = pc.replace_with_mask(arr, pa.array(mask), pa.array(new, type=arr.type))
-    return pd.Series(as_str(out), index=values.index, name=values.name)
+    arr = arrow_of(values.astype("str"))
+    new = pa.array(new, type=arr.type) if not isinstance(new, pa.Array | pa.ChunkedArray) else new.cast(arr.type)
+    if isinstance(new, pa.ChunkedArray):  # (the replacements: a few rows, joined in one array)
+        new = new.combine_chunks()
+    positions = np.asarray(positions, dtype=np.int64)
+    ends = np.cumsum([len(c) for c in arr.chunks])
+    cut = np.searchsorted(positions, ends)  # the positions in chunk i: cut[i-1]:cut[i]
+    chunks, start, first = [], 0, 0
+    for chunk, end, last in zip(arr.chunks, ends, cut, strict=True):
+        if last > first:
+            mask = np.zeros(len(chunk), dtype=bool)
+            mask[positions[first:last] - start] = True
+            chunk = pc.replace_with_mask(chunk, pa.array(mask), new.slice(first, last - first))
+        chunks.append(chunk)
+        start, first = int(end), int(last)
+    return pd.Series(as_str(pa.chunked_array(chunks, arr.type)), index=values.index, name=values.name)
