@@ -40,7 +40,7 @@ def _step(text: str, show: bool) -> None:
 
 
 def _flag(args: argparse.Namespace) -> int:
-    from ._fast.memory import release_memory, use_arrow_pool_for_large_runs
+    from ._fast.memory import release_memory, use_memory_settings_for_large_runs
     from .contract import FLAGS, LoadError
     from .export import write_outputs
     from .load import load_applications
@@ -48,7 +48,7 @@ def _flag(args: argparse.Namespace) -> int:
     from .rules import flag_loaded
 
     show = sys.stderr.isatty()
-    use_arrow_pool_for_large_runs()
+    use_memory_settings_for_large_runs()
     if args.engine == "dask" or args.scheduler or args.worker_memory:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")

@@ -320,23 +320,24 @@ def test_take_of_chunked_text_is_iloc(positions, in_order):
 
 
 def test_large_runs_allocate_arrow_buffers_through_jemalloc():
-    """The flag command (and the local Dask workers, by environment) switch Arrow's allocator to jemalloc; a
-    buffer made before the switch is still freed by the allocator that made it."""
-    from analysis._fast import memory
+    """The flag command (and the local Dask workers, by environment) switch Arrow's allocator to jemalloc and
+    glibc's thresholds, for the rest of the process: checked in a process of its own, and a buffer made before
+    the switch is still freed by the allocator that made it."""
+    import subprocess
+    import sys
+
     from analysis.engines.dask import SETTINGS
 
     if not hasattr(pa, "jemalloc_memory_pool"):
         pytest.skip("pyarrow without jemalloc")
-    before = pa.default_memory_pool()
-    earlier = pa.array(range(1000))  # (built by Arrow: its buffers from the pool; a numpy array's are numpy's)
-    try:
-        memory.use_arrow_pool_for_large_runs()
-        assert pa.default_memory_pool().backend_name == "jemalloc"
-        later = pa.array(range(1000))
-        assert pa.jemalloc_memory_pool().bytes_allocated() >= later.nbytes
-        del earlier, later
-    finally:
-        pa.set_memory_pool(before)
+    code = (
+        "import pyarrow as pa; from analysis._fast import memory; earlier = pa.array(range(1000)); "
+        "print(memory.use_memory_settings_for_large_runs()); later = pa.array(range(1000)); "
+        "print(pa.jemalloc_memory_pool().bytes_allocated() >= later.nbytes); del earlier, later"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == f"{{'arrow_pool': 'jemalloc', 'glibc_thresholds': {sys.platform.startswith('linux')}}}"
+    assert out[1] == "True"
     assert SETTINGS["distributed.nanny.pre-spawn-environ"]["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
 
 

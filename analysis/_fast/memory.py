@@ -39,16 +39,27 @@ def release_memory() -> None:
 
 
 ARROW_POOL = "jemalloc"  # the allocator of Arrow's buffers in a large run (ARROW_DEFAULT_MEMORY_POOL's names)
+MMAP_THRESHOLD = 32 << 20  # numpy's arrays up to this size reused from the C heap (glibc's largest threshold)
+TRIM_THRESHOLD = 1 << 30  # the C heap's free top kept up to this (release_memory still trims between steps)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
-def use_arrow_pool_for_large_runs() -> None:
-    """Have Arrow allocate through jemalloc from now on in this process, where pyarrow has it (its Linux wheels).
+def use_memory_settings_for_large_runs() -> dict[str, object]:
+    """From now on in this process: Arrow allocates through jemalloc where pyarrow has it (its Linux wheels), and
+    glibc reuses freed arrays of up to 32 MiB instead of giving them back to the system.
 
-    Why: pyarrow's default, mimalloc, gives freed memory back to the system within milliseconds, and each new
-    buffer is then fresh pages the kernel must zero first; a run allocates and frees gigabytes, and on the
-    machines we measure on a third of the load's CPU time went to that. Through jemalloc (which keeps freed
-    memory for reuse about a second) the flag command took 8.0 s instead of 9.4 s on 10M rows, in less memory
-    (docs/large-data.md). Buffers made before stay with their own allocator.
+    Why: freed memory given back is fresh pages the next time, which the kernel must zero first; a run allocates
+    and frees gigabytes, and on the machines we measure on a third of the load's CPU time went to that.
+    pyarrow's default allocator, mimalloc, gives freed memory back at once (jemalloc keeps it about a second);
+    glibc gives back every array above its threshold (128 KiB at first), and a batch's arrays are 1-16 MiB. On
+    the messy 10M file, alternated: 9.4 s -> 8.0 s with jemalloc, 7.8 s -> 7.3 s with the thresholds, in
+    about 100 MiB more at the peak (docs/large-data.md). Buffers made before keep their own allocator. Returns
+    what it set: the Arrow pool's name and whether glibc took the thresholds.
     """
     with contextlib.suppress(NotImplementedError):  # (pyarrow built without it: its default stays)
         pa.set_memory_pool(getattr(pa, f"{ARROW_POOL}_memory_pool")())
+    glibc = _LIBC is not None and hasattr(_LIBC, "mallopt")
+    if glibc:  # (mallopt returns 1 when it takes the value)
+        taken = [_LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD), _LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)]
+        glibc = taken == [1, 1]
+    return {"arrow_pool": pa.default_memory_pool().backend_name, "glibc_thresholds": glibc}

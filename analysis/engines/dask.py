@@ -74,7 +74,8 @@ SETTINGS = {
     # above 128 KiB is then fresh pages from the system, faulted in again for each partition (a fifth of the
     # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims after each input
     # partition itself (release_memory).
-    # Arrow's buffers through jemalloc, as in the flag command (memory.use_arrow_pool_for_large_runs)
+    # Arrow's buffers through jemalloc, as in the flag command (memory.use_memory_settings_for_large_runs; its
+    # glibc thresholds made no difference here, alternated: the workers keep glibc's own)
     "distributed.nanny.pre-spawn-environ": {
         "OMP_NUM_THREADS": 1,
         "MKL_NUM_THREADS": 1,
