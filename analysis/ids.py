@@ -212,7 +212,7 @@ def validate_ids(
         for rows, m, ok, legacy in parts:
             if len(rows) == 0:
                 continue
-            num = body_numbers(m[:, :17])
+            num = body_numbers(m)  # (its first 17 characters)
             check = CHECK_CHARS[num["weighted"] % 11]
             applied = None if applied_chunk is None else applied_chunk[rows]
             found = _birth_codes(num["year"], num["month"], num["day"], applied)

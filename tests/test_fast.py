@@ -102,6 +102,9 @@ def test_body_numbers_are_the_digits_read_as_numbers(bodies):
     assert got["year"].tolist() == [int(b[6:10]) for b in bodies]
     assert got["month"].tolist() == [int(b[10:12]) for b in bodies]
     assert got["day"].tolist() == [int(b[12:14]) for b in bodies]
+    # the first 17 columns of an 18-character matrix (validate_ids passes the numbers with their check character)
+    wide = digits.body_numbers(np.hstack([matrix, np.full((len(matrix), 1), ord("X"), dtype=np.uint8)]))
+    assert all(np.array_equal(wide[k], got[k]) for k in got)
 
 
 @settings(max_examples=200, deadline=None)

@@ -33,12 +33,20 @@ _LOW_PAIRS = np.uint64(0x0000FFFF0000FFFF)
 _LOW_HALF = np.uint64(0xFFFFFFFF)
 
 
-def _eight_digits(digits: np.ndarray) -> np.ndarray:
-    """8 digits per uint64 word (digit values 0-9 in its bytes, the first in the lowest byte) as their number,
-    by SWAR: adjacent digits, then pairs, then fours are combined in place, three multiply-shift-mask steps."""
-    w = (digits * np.uint64(10) + (digits >> np.uint64(8))) & _LOW_BYTES
-    w = (w * np.uint64(100) + (w >> np.uint64(16))) & _LOW_PAIRS
+def _pairs(digits: np.ndarray) -> np.ndarray:
+    """Words of 8 digit values (first digit in the lowest byte) as four two-digit numbers in 16-bit lanes."""
+    return (digits * np.uint64(10) + (digits >> np.uint64(8))) & _LOW_BYTES
+
+
+def _eight_digits(pairs: np.ndarray) -> np.ndarray:
+    """_pairs' words as the numbers of their eight digits, by SWAR: pairs, then fours combined in place."""
+    w = (pairs * np.uint64(100) + (pairs >> np.uint64(16))) & _LOW_PAIRS
     return ((w * np.uint64(10_000) + (w >> np.uint64(32))) & _LOW_HALF).astype(np.int64)
+
+
+def _lane(pairs: np.ndarray, k: int) -> np.ndarray:
+    """The two-digit number in 16-bit lane k of _pairs' words."""
+    return ((pairs >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64)
 
 
 def _lanes(weights: list[int]) -> np.uint64:
@@ -59,31 +67,32 @@ def _weighted(digits: np.ndarray, even: np.uint64, odd: np.uint64) -> np.ndarray
 
 
 def body_numbers(body: np.ndarray) -> dict[str, np.ndarray]:
-    """An (n, 17) digit-byte matrix as int64 numbers: weighted (the MOD 11-2 sum), number (the 17 digits),
-    prefix (first two digits), year, month, day (of birth). Plain form: `(body - 48) @ weights` for the
-    sum and `int(text[a:b])` slices for the rest. Read as two words of eight digits and the last digit (SWAR,
-    no pass per column); rows that are not digits give numbers that mean nothing, and never an error."""
+    """An (n, 17) digit-byte matrix (or the first 17 columns of a wider one) as int64 numbers: weighted (the MOD
+    11-2 sum), number (the 17 digits), prefix (first two digits), year, month, day (of birth). Plain form:
+    `(body - 48) @ weights` for the sum and `int(text[a:b])` slices for the rest. Read as two words of eight
+    digits and the last digit (SWAR, no pass per column, no division); rows that are not digits give numbers
+    that mean nothing, and never an error."""
     m = np.ascontiguousarray(body)
     n = len(m)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return dict.fromkeys(["weighted", "number", "prefix", "year", "month", "day"], empty)
-    if m.shape[1] != 17:
+    if m.shape[1] < 17:
         raise ValueError("body_numbers takes 17 characters per row")
-    words = np.ndarray((n, 2), dtype=np.uint64, buffer=m, strides=(17, 8))  # unaligned views, no copy
+    words = np.ndarray((n, 2), dtype=np.uint64, buffer=m, strides=(m.shape[1], 8))  # unaligned views, no copy
     last = (m[:, 16] - np.uint8(_ZERO)).astype(np.int64)
     with np.errstate(over="ignore"):
         first, second = words[:, 0] - _EIGHT_ZEROS, words[:, 1] - _EIGHT_ZEROS
         weighted = (_weighted(first, *_WORD_WEIGHTS[0]) + _weighted(second, *_WORD_WEIGHTS[1])).astype(np.int64)
-        high, low = _eight_digits(first), _eight_digits(second)  # characters 1-8 and 9-16 as numbers
+        high, low = _pairs(first), _pairs(second)  # characters 1-8 and 9-16 as two-digit numbers
     weighted += last * _WEIGHTS[16]
     return {
         "weighted": weighted,
-        "number": (high * 100_000_000 + low) * 10 + last,
-        "prefix": high // 1_000_000,
-        "year": high % 100 * 100 + low // 1_000_000,
-        "month": low // 10_000 % 100,
-        "day": low // 100 % 100,
+        "number": (_eight_digits(high) * 100_000_000 + _eight_digits(low)) * 10 + last,
+        "prefix": _lane(high, 0),
+        "year": _lane(high, 3) * 100 + _lane(low, 0),
+        "month": _lane(low, 1),
+        "day": _lane(low, 2),
     }
 
 
