@@ -359,14 +359,14 @@ def test_ids_of_many_lengths_are_counted_without_batch_hashes(batched_parquet, t
 
 @pytest.mark.parametrize("group_rows", [2500, 7000])
 def test_persons_in_groups_give_the_same_flags_csv(batched_parquet, tmp_path, monkeypatch, group_rows):
-    """Above rules.GROUP_ROWS rows the overlap rules take the persons in groups, one after the other (to bound
+    """Above overlaps.GROUP_ROWS rows the overlap rules take the persons in groups, a round at a time (to bound
     the memory of a 100-million-row file): the same flags.csv, byte for byte."""
-    from analysis import rules
+    from analysis import overlaps
     from analysis.__main__ import main
 
     path, whole, _ = batched_parquet
-    monkeypatch.setattr(rules, "GROUP_ROWS", group_rows)
-    assert rules.person_groups(pd.DataFrame(index=range(20_000))) == -(-20_000 // group_rows)
+    monkeypatch.setattr(overlaps, "GROUP_ROWS", group_rows)
+    assert overlaps.person_groups(pd.DataFrame(index=range(20_000))) == -(-20_000 // group_rows)
     assert main(["flag", str(path), "--out", str(tmp_path / "groups")]) == 0
     for name in ["flags.csv", "summary.json"]:
         assert (tmp_path / "groups" / name).read_bytes() == (whole / name).read_bytes(), name

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import rules
+from analysis import overlaps
 from analysis.contract import FLAG_COLUMNS
 from analysis.load import load_applications
 from analysis.rules import flag_applications
@@ -168,19 +168,19 @@ def test_flag_table_shape_and_detail(write_records):
 
 
 def test_persons_checked_in_groups_on_two_threads_give_the_same_flags(tmp_path, monkeypatch):
-    """Large files' persons are checked in groups, two groups at a time (rules.person_groups): the flags are
+    """Large files' persons are checked in groups, two groups at a time (overlaps.person_groups): the flags are
     those of all persons checked at once, in the same order."""
     frame, _ = generate(persons=800, seed=5)
     records = load_applications(write(frame, tmp_path / "a.csv", "csv", chinese=False)).frame
-    assert rules.person_groups(records, rules.THREADS) == 1  # a small file: all at once, on one thread
+    assert overlaps.person_groups(records, overlaps.THREADS) == 1  # a small file: all at once, on one thread
     whole = flag_applications(records)
-    overlaps = whole["flag"].isin(["duplicate_card", "cross_province_conflict"])
-    assert overlaps.sum() > 50 and whole["flag"].nunique() >= 4  # flags of every kind to compare
-    monkeypatch.setattr(rules, "THREAD_ROWS", 1)
-    assert rules.person_groups(records, 2) == 4
+    found = whole["flag"].isin(["duplicate_card", "cross_province_conflict"])
+    assert found.sum() > 50 and whole["flag"].nunique() >= 4  # flags of every kind to compare
+    monkeypatch.setattr(overlaps, "THREAD_ROWS", 1)
+    assert overlaps.person_groups(records, 2) == 4
     pd.testing.assert_frame_equal(flag_applications(records), whole)
-    monkeypatch.setattr(rules, "GROUP_ROWS", 300)  # memory's groups too: rounds of two groups, all on threads
-    assert rules.person_groups(records, 2) == 2 * -(-len(records) // 300)
+    monkeypatch.setattr(overlaps, "GROUP_ROWS", 300)  # memory's groups too: rounds of two groups, all on threads
+    assert overlaps.person_groups(records, 2) == 2 * -(-len(records) // 300)
     pd.testing.assert_frame_equal(flag_applications(records), whole)
 
 

@@ -83,7 +83,7 @@ def input_part(
     """One input partition (Input.parts) normalized once, SLICE_ROWS at a time: (its row flags; the overlap rules'
     columns of its usable rows in `buckets` pieces by person; its facts; the hashes of its application ids in
     `id_buckets` groups, dask_input.id_digests, none when id_buckets is 0). Only usable rows can overlap
-    (rules.find_overlaps), so the others never leave the partition.
+    (overlaps.find_overlaps), so the others never leave the partition.
 
     Application ids used by several rows are not known yet (they are a property of the whole input, found from
     these hashes): row_part and overlap_part mark those rows afterwards, as mark_shared_ids would have."""
