@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._fast.arrow import arrow_of, as_str, constant_text, is_arrow_text, null_text, take
+from ._fast.arrow import arrow_of, as_str, constant_text, is_arrow_text, null_text, replaced, take
 from ._fast.text import SPACE_AT_EDGE, any_byte, byte_lengths, byte_table, edge_bytes
 from .contract import FALSE_WORDS, TRUE_WORDS
 
@@ -63,13 +63,13 @@ def as_text(values: pd.Series) -> pd.Series:
     """Any column as `str`: numbers written without a trailing .0, missing as NA, text stripped."""
     if values.dtype == "str" and is_arrow_text(values):
         arr = arrow_of(values)
-        # Most exports are clean: look first (at the first and last bytes), copy only when there is work.
-        edge = edge_bytes(values, SPACE_AT_EDGE)
-        if (
-            edge.any()
-            and pc.any(pc.match_substring_regex(arrow_of(take(values, np.flatnonzero(edge))), r"^\s|\s$")).as_py()
-        ):
-            arr = pc.utf8_trim_whitespace(arr)
+        # Most exports are clean: look first (at the first and last bytes), copy only when there is work, and
+        # trim only the rows with a space-like byte at an edge (no other row can change) in the chunks that
+        # hold them.
+        at = np.flatnonzero(edge_bytes(values, SPACE_AT_EDGE))
+        edged = arrow_of(take(values, at)) if len(at) else None
+        if edged is not None and pc.any(pc.match_substring_regex(edged, r"^\s|\s$")).as_py():
+            arr = arrow_of(replaced(values, at, pc.utf8_trim_whitespace(edged)))
             empty = pc.equal(arr, "")
         else:
             empty = pa.array(byte_lengths(values) == 0)
@@ -83,21 +83,6 @@ def as_text(values: pd.Series) -> pd.Series:
     codes, uniques = factorize(values)
     text = np.array([_cell_text(u) for u in uniques] + [None], dtype=object)
     return pd.Series(text[codes], index=values.index, dtype="str").str.strip().replace("", pd.NA)
-
-
-def present_count(values: pd.Series) -> int:
-    """`as_text(values).notna().sum()`: cells with some text once stripped, without building that text when no
-    cell has a space at its edges (the usual export)."""
-    if not (values.dtype == "str" and is_arrow_text(values)):
-        return int(as_text(values).notna().sum())
-    edge = edge_bytes(values, SPACE_AT_EDGE)
-    present = byte_lengths(values) > 0
-    at = np.flatnonzero(edge)
-    if len(at):  # as as_text strips: every row, once one row's edges match \s; only the rows with edges change
-        edged = arrow_of(take(values, at))
-        if pc.any(pc.match_substring_regex(edged, r"^\s|\s$")).as_py():
-            present[at] = pc.greater(pc.binary_length(pc.utf8_trim_whitespace(edged)), 0).to_numpy(zero_copy_only=False)
-    return int(present.sum())
 
 
 def kept_digits(value: object) -> object:

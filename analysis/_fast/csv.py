@@ -43,12 +43,8 @@ def write_csv(
         raise ValueError(f"write_csv writes UTF-8 only, with or without a byte-order mark, not {encoding!r}")
     bom = codecs.BOM_UTF8 if encoding.lower().replace("_", "-") == "utf-8-sig" else b""
     with open(path, "wb") as fh:
-        fh.write(bom + header_line((prepare or _same)(frame.iloc[:0]).columns))
+        fh.write(bom + header_line((prepare(frame.iloc[:0]) if prepare else frame).columns))
         append_rows(frame, fh, prepare)
-
-
-def _same(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame
 
 
 def header_line(columns: pd.Index | list[str]) -> bytes:
