@@ -47,7 +47,7 @@ def _text_rank(values: pd.Series) -> np.ndarray:
 
 
 GROUP_ROWS = 20_000_000  # above this many rows the overlap rules run on persons in groups of about this many rows
-THREADS = 2  # groups of persons checked at once by flag_applications (numpy and Arrow release the GIL)
+THREADS = 2  # flag_applications: person groups checked, flag columns ordered, two at once (GIL released)
 THREAD_ROWS = 1_000_000  # below this many rows one thread checks all persons at once: threads would cost more
 
 
