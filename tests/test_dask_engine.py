@@ -35,6 +35,17 @@ def scheduler():
         yield client.scheduler.address
 
 
+def test_local_workers_allocate_arrow_buffers_through_jemalloc(scheduler):
+    """As the flag command does (memory.use_jemalloc_for_arrow), whether the workers were forked or spawned."""
+    from distributed import Client
+
+    if not hasattr(pa, "jemalloc_memory_pool"):
+        pytest.skip("pyarrow without jemalloc")
+    with Client(scheduler) as client:
+        pools = client.run(lambda: pa.default_memory_pool().backend_name)
+    assert sorted(pools.values()) == ["jemalloc", "jemalloc"]
+
+
 @pytest.fixture(scope="module")
 def applications(tmp_path_factory) -> tuple[pd.DataFrame, str]:
     """Generated applications, with one application_id shared by rows at the start and the end of the file."""

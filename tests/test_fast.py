@@ -323,13 +323,11 @@ def test_take_of_chunked_text_is_iloc(positions, in_order):
 
 
 def test_large_runs_allocate_arrow_buffers_through_jemalloc():
-    """The flag command (and the local Dask workers, by environment) switch Arrow's allocator to jemalloc and
+    """The flag command switches Arrow's allocator to jemalloc and
     glibc's thresholds, for the rest of the process: checked in a process of its own, and a buffer made before
     the switch is still freed by the allocator that made it."""
     import subprocess
     import sys
-
-    from analysis.engines.dask import SETTINGS
 
     if not hasattr(pa, "jemalloc_memory_pool"):
         pytest.skip("pyarrow without jemalloc")
@@ -341,7 +339,6 @@ def test_large_runs_allocate_arrow_buffers_through_jemalloc():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == f"{{'arrow_pool': 'jemalloc', 'glibc_thresholds': {sys.platform.startswith('linux')}}}"
     assert out[1] == "True"
-    assert SETTINGS["distributed.nanny.pre-spawn-environ"]["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
 
 
 def test_categorical_text_is_astype_str():

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .. import export, rules
 from .._fast.arrow import joined, null_text, rows, take
@@ -236,5 +238,12 @@ def output_files(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.
     if not len(part):
         return b"", b"", 0
     parquet = io.BytesIO()
-    part.to_parquet(parquet, index=False)
+    # dictionaries for the columns of a few values, statistics for the row range only: the other columns are
+    # mostly distinct values, for which both take time and save nothing (0.10 s -> 0.05 s per 120K flags)
+    pq.write_table(
+        pa.Table.from_pandas(part, preserve_index=False),
+        parquet,
+        use_dictionary=["flag", "province_code"],
+        write_statistics=["row"],
+    )
     return rows_bytes(part), parquet.getvalue(), int(part["row"].nunique())
