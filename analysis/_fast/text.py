@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -22,14 +26,47 @@ def byte_table(chars: bytes = b"", non_ascii: bool = False) -> np.ndarray:
 SPACE_AT_EDGE = byte_table(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", non_ascii=True)  # non-ASCII: maybe a wide space
 
 
+def _c_memchr():
+    """The C library's memchr (ctypes releases the GIL while it runs), or None where it cannot be loaded."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or ("msvcrt" if sys.platform == "win32" else "libc.so.6"))
+        memchr = libc.memchr
+    except (OSError, AttributeError):
+        return None
+    memchr.restype, memchr.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    return memchr
+
+
+_MEMCHR = _c_memchr()
+_HIGH_BITS = np.uint64(0x8080808080808080)
+
+
+def _some(data: np.ndarray, table: np.ndarray) -> bool:
+    """Whether some byte b of `data` has table[b] (True when that cannot be told quickly). The usual answer is
+    no, and memchr (vectorized by the C library) finds a byte's absence several times as fast as numpy compares
+    every byte: a CSV column's quoting check, 42 ms -> 4 ms on 262K flags' detail text."""
+    non_ascii = table[0x80:]
+    if _MEMCHR is None or (non_ascii.any() and not non_ascii.all()):
+        return True
+    data = np.ascontiguousarray(data)
+    if non_ascii.all():
+        whole = len(data) // 8 * 8
+        if (data[:whole].view(np.uint64) & _HIGH_BITS).any() or (data[whole:] >= 0x80).any():
+            return True
+    address = data.ctypes.data
+    return any(_MEMCHR(address, int(char), len(data)) is not None for char in np.flatnonzero(table[:0x80]))
+
+
 def any_byte(values: pd.Series, table: np.ndarray) -> np.ndarray:
     """Per row: some byte b of its UTF-8 text has table[b]; False for missing.
     Plain form: `values.str.contains("[...]")` with the table's characters."""
     out = np.zeros(len(values), dtype=bool)
     for start, piece in pieces(values, PIECE):
         data, at = data_bytes(piece)
+        if not len(data) or not _some(data, table):  # (the usual answer: no row to look at)
+            continue
         hit = _hits(data, table)
-        if not hit.any():  # (the usual answer: no row to look at)
+        if not hit.any():
             continue
         some = np.diff(at) > 0  # empty texts hold no bytes, so the non-empty ones tile the data
         found = np.zeros(len(piece), dtype=bool)
