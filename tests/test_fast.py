@@ -1,5 +1,7 @@
 """The speed helpers of analysis._fast, each against the plain pandas, numpy or Python it replaces."""
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -42,6 +44,33 @@ def test_take_byte_checks_and_lengths_agree_with_python(values, size, data):
         bool(v) and (v[0] in " \t" or v[-1] in " \t" or not v[0].isascii() or not v[-1].isascii()) for v in values
     ]
     assert text.byte_lengths(series).tolist() == [-1 if v is None else len(v.encode()) for v in values]
+
+
+TABLES = {
+    "quoting": text.byte_table(b'",\n'),
+    "other spaces": text.byte_table(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", non_ascii=True),
+    "non-ASCII": text.byte_table(b"", non_ascii=True),
+}
+
+
+@pytest.mark.parametrize("memchr", [True, False], ids=["memchr", "numpy only"])
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=list('ab,"\n\t\r 1中　é'), max_size=6)), max_size=30))
+def test_any_byte_is_a_search_for_the_tables_characters(memchr, values):
+    """With the C library's memchr telling absent bytes first, and without it (systems where it cannot be
+    loaded): the same answer as looking at every character."""
+    series = chunked(values, 4)
+    saved = text._MEMCHR
+    assert saved is not None or not sys.platform.startswith("linux")
+    text._MEMCHR = saved if memchr else None
+    try:
+        for table in TABLES.values():
+            chars = {chr(c) for c in np.flatnonzero(table[:0x80])}
+            wide = bool(table[0x80:].all())
+            expected = [v is not None and any(c in chars or (wide and not c.isascii()) for c in v) for v in values]
+            assert text.any_byte(series, table).tolist() == expected
+    finally:
+        text._MEMCHR = saved
 
 
 @settings(max_examples=100, deadline=None)
