@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import matching, privacy, rules
 from ._fast.csv import write_csv
+from ._fast.sets import count_distinct
 from .cases import CaseNumbers, case_ids
 from .contract import UNUSABLE_FLAGS, LoadReport
 
@@ -31,14 +32,19 @@ def summary(
     """Counts an analyst reads first: rows read, clean and flagged rows, a count per flag, cases, (given the
     pairs) possible duplicates per reason, and (given a register's run) register cases per state. `cases`: the
     flags' count of cases when known already (len of their CaseNumbers)."""
-    flagged_rows = int(flags["row"].nunique())
-    unusable = int(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].nunique())
+    counts = rules.flag_counts(flags)
+    flagged_rows = count_distinct(flags["row"].to_numpy())
+    unusable = (
+        count_distinct(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].to_numpy())
+        if any(counts[flag] for flag in UNUSABLE_FLAGS)
+        else 0
+    )
     return {
         "rows_read": report.rows_read,
         "rows_clean": report.rows_read - flagged_rows,
         "rows_flagged": flagged_rows,
         "rows_unusable": unusable,
-        **rules.flag_counts(flags),
+        **counts,
         # not checked (no document columns) is not zero incomplete: null, as the index says "not checked"
         **({} if report.documents_checked else {"incomplete_documents": None}),
         "cases": len(rules.cases(flags)) if cases is None else cases,

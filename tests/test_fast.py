@@ -14,7 +14,7 @@ from analysis._fast import arrow, digits, text
 from analysis._fast import csv as csv_module
 from analysis._fast.csv import write_csv
 from analysis._fast.hashing import duplicated_mask
-from analysis._fast.sets import isin_small, maybe_repeated, repeated, unique_sorted
+from analysis._fast.sets import count_distinct, isin_small, maybe_repeated, repeated, unique_sorted
 from analysis._fast.sorting import argsort_stable
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
@@ -171,6 +171,13 @@ def test_duplicated_mask_finds_exactly_the_values_used_more_than_once(values):
     series = pd.Series(values, dtype="str")
     expected = (series.notna() & series.duplicated(keep=False)).to_numpy(dtype=bool)
     assert duplicated_mask(series).tolist() == expected.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=25), st.booleans())
+def test_count_distinct_is_nunique_sorted_or_not(values, ordered):
+    values = np.array(sorted(values) if ordered else values, dtype=np.int64)
+    assert count_distinct(values) == pd.Series(values).nunique()
 
 
 @pytest.mark.parametrize("top", [1, 40, 62])
