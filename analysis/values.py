@@ -59,6 +59,12 @@ def _cell_text(v: object) -> object:
     return str(v)
 
 
+# a character str.strip() removes (str.isspace(): ideographic and no-break spaces too), for Arrow's RE2, whose \s
+# is ASCII only: checked against isspace over every code point
+_SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\p{Z}]"
+_SPACE_AT_AN_EDGE = f"^{_SPACE}|{_SPACE}$"
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """Any column as `str`: numbers written without a trailing .0, missing as NA, text stripped."""
     if values.dtype == "str" and is_arrow_text(values):
@@ -68,7 +74,7 @@ def as_text(values: pd.Series) -> pd.Series:
         # hold them.
         at = np.flatnonzero(edge_bytes(values, SPACE_AT_EDGE))
         edged = arrow_of(take(values, at)) if len(at) else None
-        if edged is not None and pc.any(pc.match_substring_regex(edged, r"^\s|\s$")).as_py():
+        if edged is not None and pc.any(pc.match_substring_regex(edged, _SPACE_AT_AN_EDGE)).as_py():
             arr = arrow_of(replaced(values, at, pc.utf8_trim_whitespace(edged)))
             empty = pc.equal(arr, "")
         else:

@@ -8,6 +8,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.contract import FileFacts, LoadError
 from analysis.load import load_applications
@@ -589,8 +591,21 @@ def test_as_text_counts_cells_with_text_once_stripped():
 
     plain = pd.Series(["110105194912310020", None, "", "A1"], dtype="str")
     spaced = pd.Series(["  ", " 1 ", None, "\u3000", "x"], dtype="str")  # stripped: empty, text, -, empty, text
-    # as_text strips every row only once some row's edges match \s (ASCII): a lone wide space then stays text
-    wide_only = pd.Series(["\u3000", "a"], dtype="str")
-    cases = [(plain, 2), (spaced, 2), (wide_only, 2), (pd.Series(["\u3000", " b", " "], dtype="str"), 1)]
+    wide_only = pd.Series(["\u3000", "a"], dtype="str")  # an ideographic space alone is no text either
+    cases = [(plain, 2), (spaced, 2), (wide_only, 1), (pd.Series(["\u3000", " b", " "], dtype="str"), 1)]
     for values, expected in [*cases, (pd.Series([1.0, None, 3.0]), 2)]:
         assert int(as_text(values).notna().sum()) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=list("a1中 \t\r\n\x0b\x1f\x85\xa0\u2003\u2028\u3000"), max_size=5)))
+)
+def test_as_text_strips_as_str_strip_does(values):
+    """The Arrow path (edge bytes, then a trim of those rows only) strips exactly the white space Python's
+    str.strip() strips, wide and no-break spaces included (Arrow's regular expressions' \\s is ASCII only)."""
+    from analysis.values import as_text
+
+    got = as_text(pd.Series(values, dtype="str"))
+    expected = [None if v is None or not v.strip() else v.strip() for v in values]
+    assert [None if pd.isna(v) else v for v in got.tolist()] == expected
