@@ -14,7 +14,7 @@ from ._fast.arrow import arrow_of, first_present, null_text, placed, replaced, t
 from ._fast.hashing import duplicated_mask
 from .contract import BOOLEAN_COLUMNS, FileFacts
 from .ids import assign_other_ids, validate_ids
-from .values import as_text, id_text, parse_dates, read_booleans
+from .values import as_text, id_text, parse_dates, read_booleans, text_count
 
 UNKNOWN_PROVINCE = (
     " is not a known province (not a province code, name, abbreviation, or a city/county of one province)"
@@ -77,7 +77,7 @@ def _facts(
     nationalities: dict[str, int],
 ) -> FileFacts:
     """The file-level facts of one part (see FileFacts): counts, and the cancellations after its latest application."""
-    ids = int(as_text(raw_id).notna().sum())  # non-empty ID cells
+    ids = text_count(raw_id)  # non-empty ID cells
     facts = FileFacts(ids=ids, ids_as_numbers=ids_lost, unknown_words=unknown_words)
     facts.province_places = provinces.place_forms(province)
     facts.id_types = _type_counts(types)

@@ -65,22 +65,29 @@ _SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\p{Z}]"
 _SPACE_AT_AN_EDGE = f"^{_SPACE}|{_SPACE}$"
 
 
+def _stripped(values: pd.Series) -> tuple[np.ndarray, pa.Array | None, np.ndarray]:
+    """For an Arrow text column: (the rows str.strip() may change, their stripped text or None when it changes
+    none of them, each row's byte length once stripped, -1 where missing). Most exports are clean: look first
+    (at the first and last bytes), and trim only the rows with a space-like byte at an edge (no other row can
+    change)."""
+    length = byte_lengths(values)
+    at = np.flatnonzero(edge_bytes(values, SPACE_AT_EDGE))
+    edged = arrow_of(take(values, at)) if len(at) else None
+    if edged is None or not pc.any(pc.match_substring_regex(edged, _SPACE_AT_AN_EDGE)).as_py():
+        return at, None, length
+    trimmed = pc.utf8_trim_whitespace(edged)
+    length[at] = pc.binary_length(trimmed).to_numpy(zero_copy_only=False)
+    return at, trimmed, length
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """Any column as `str`: numbers written without a trailing .0, missing as NA, text stripped."""
     if values.dtype == "str" and is_arrow_text(values):
-        arr = arrow_of(values)
-        # Most exports are clean: look first (at the first and last bytes), copy only when there is work, and
-        # trim only the rows with a space-like byte at an edge (no other row can change) in the chunks that
-        # hold them.
-        at = np.flatnonzero(edge_bytes(values, SPACE_AT_EDGE))
-        edged = arrow_of(take(values, at)) if len(at) else None
-        if edged is not None and pc.any(pc.match_substring_regex(edged, _SPACE_AT_AN_EDGE)).as_py():
-            arr = arrow_of(replaced(values, at, pc.utf8_trim_whitespace(edged)))
-            empty = pc.equal(arr, "")
-        else:
-            empty = pa.array(byte_lengths(values) == 0)
-        if pc.any(empty).as_py():
-            arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
+        at, trimmed, length = _stripped(values)
+        arr = arrow_of(values if trimmed is None else replaced(values, at, trimmed))  # (only the chunks with `at`)
+        empty = length == 0
+        if empty.any():
+            arr = pc.if_else(pa.array(empty), pa.scalar(None, arr.type), arr)
         return pd.Series(as_str(arr), index=values.index)
     if values.dtype == "str":
         return values.str.strip().replace("", pd.NA)
@@ -89,6 +96,13 @@ def as_text(values: pd.Series) -> pd.Series:
     codes, uniques = factorize(values)
     text = np.array([_cell_text(u) for u in uniques] + [None], dtype=object)
     return pd.Series(text[codes], index=values.index, dtype="str").str.strip().replace("", pd.NA)
+
+
+def text_count(values: pd.Series) -> int:
+    """Cells with text: `as_text(values).notna().sum()`, without building the text on the Arrow path."""
+    if values.dtype == "str" and is_arrow_text(values):
+        return int(np.count_nonzero(_stripped(values)[2] > 0))
+    return int(as_text(values).notna().sum())
 
 
 def kept_digits(value: object) -> object:

@@ -604,8 +604,9 @@ def test_as_text_counts_cells_with_text_once_stripped():
 def test_as_text_strips_as_str_strip_does(values):
     """The Arrow path (edge bytes, then a trim of those rows only) strips exactly the white space Python's
     str.strip() strips, wide and no-break spaces included (Arrow's regular expressions' \\s is ASCII only)."""
-    from analysis.values import as_text
+    from analysis.values import as_text, text_count
 
     got = as_text(pd.Series(values, dtype="str"))
     expected = [None if v is None or not v.strip() else v.strip() for v in values]
     assert [None if pd.isna(v) else v for v in got.tolist()] == expected
+    assert text_count(pd.Series(values, dtype="str")) == sum(v is not None for v in expected)
