@@ -72,14 +72,14 @@ def _facts(
     applied: pd.Series,
     cancelled: pd.Series,
     unknown_words: dict[str, dict[str, int]],
-    province: pd.Series,
+    places: dict[str, int],
     types: pd.Series,
     nationalities: dict[str, int],
 ) -> FileFacts:
     """The file-level facts of one part (see FileFacts): counts, and the cancellations after its latest application."""
     ids = text_count(raw_id)  # non-empty ID cells
     facts = FileFacts(ids=ids, ids_as_numbers=ids_lost, unknown_words=unknown_words)
-    facts.province_places = provinces.place_forms(province)
+    facts.province_places = places
     facts.id_types = _type_counts(types)
     facts.nationalities = nationalities
     latest = applied.max()  # dates are whole days; missing ones are skipped
@@ -117,7 +117,8 @@ def normalize(
     out["id_number"] = raw_id
     out["name"] = text("name")
     out["province"] = text("province")
-    out["province_code"] = provinces.province_codes(out["province"])
+    # (codes as for_rules holds them when this frame goes there: keys=False)
+    out["province_code"], places = provinces.read_provinces(out["province"], categorical=not keys)
     out["city"] = text("city")
     applied, applied_bad = parse_dates(column("applied_on"), excel_serials=file_format == "xlsx")
     if "cancelled_on" in raw.columns:
@@ -185,9 +186,7 @@ def normalize(
     out["document_note"] = note.series()
     if facts is not None:
         facts.merge(
-            _facts(
-                raw_id, int(mangled.sum()), applied, cancelled, unknown_words, out["province"], out["id_type"], nations
-            )
+            _facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words, places, out["id_type"], nations)
         )
     return out
 

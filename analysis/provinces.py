@@ -149,25 +149,28 @@ def _lookup_one(value: str) -> str | None:
     return next((code for name, code in _NAME_PREFIXES if packed.startswith(name)), None)
 
 
-def _is_place_form(value: str) -> bool:
-    """The value names its province through a place or an abbreviation, not as a province code or name."""
+def _is_place_form(value: str, code: str | None) -> bool:
+    """The value (read as `code` by _lookup_one) names its province through a place or an abbreviation, not as a
+    province code or name."""
+    if code is None:
+        return False
     text = value.strip()
     packed = re.sub(r"\s+", "", text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text)
-    direct = _LOOKUP.get(text) or _LOOKUP.get(packed) or _LOOKUP.get(_english_key(text))
-    return not direct and _lookup_one(value) is not None
+    return not (_LOOKUP.get(text) or _LOOKUP.get(packed) or _LOOKUP.get(_english_key(text)))
 
 
 def place_forms(values: pd.Series) -> dict[str, int]:
     """Cells per distinct value that was read as a province through a city or county (code or name), a name that
     begins with a province's name, or an abbreviation (for the load report: the file needed it)."""
-    counts = values.dropna().astype("str").value_counts()
-    return {value: int(n) for value, n in counts.items() if _is_place_form(value)}
+    return read_provinces(values)[1]
 
 
 def code_categorical(codes: pd.Series) -> pd.Series:
     """province_code text as a categorical of CODE_CATEGORIES (missing where not a code). Plain form:
     `codes.astype(CODE_CATEGORIES)`, which looks every row up in an index (a second per ten million);
     here each distinct value is looked up once, through Arrow's dictionary encoding."""
+    if isinstance(codes.dtype, pd.CategoricalDtype) and codes.dtype == CODE_CATEGORIES:  # (read_provinces' already)
+        return codes
     arr = pa.array(codes.astype("str").array)
     encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     lookup = np.append(CODE_CATEGORIES.categories.get_indexer(encoded.dictionary.to_pylist()), -1)
@@ -183,10 +186,31 @@ def province_codes(values: pd.Series) -> pd.Series:
     code (4403, 440300, 440305), a name beginning with a province's name (广东省深圳市, 广东深圳), the
     one-character abbreviation (粤), and a city or county name of one province only (深圳市).
     """
+    return read_provinces(values)[0]
+
+
+def read_provinces(values: pd.Series, categorical: bool = False) -> tuple[pd.Series, dict[str, int]]:
+    """(province_codes(values), place_forms(values)) from one dictionary encoding of the column: each distinct
+    value looked up once and counted from the encoding. `categorical`: the codes as code_categorical gives them,
+    without their text (the flag command's frame: a million rows' codes as text, then encoded again, took
+    two passes more)."""
     arr = pa.array(values.astype("str").array)
     encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
-    mapped = pa.array([_lookup_one(u) for u in encoded.dictionary.to_pylist()], pa.string())
-    return pd.Series(as_str(pc.take(mapped, encoded.indices)), index=values.index, name="province_code")
+    distinct = encoded.dictionary.to_pylist()
+    found = [_lookup_one(u) for u in distinct]
+    at = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    cells = np.bincount(at, minlength=len(distinct) + 1)
+    places = {
+        value: int(n)
+        for value, code, n in zip(distinct, found, cells.tolist(), strict=False)
+        if _is_place_form(value, code)
+    }
+    if categorical:
+        lookup = np.append(CODE_CATEGORIES.categories.get_indexer(found), -1).astype(np.int8)
+        column = pd.Categorical.from_codes(lookup[at], dtype=CODE_CATEGORIES)
+    else:
+        column = as_str(pc.take(pa.array(found, pa.string()), encoded.indices))
+    return pd.Series(column, index=values.index, name="province_code"), places
 
 
 def label(code: str, english: bool = False) -> str:
