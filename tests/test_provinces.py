@@ -127,6 +127,20 @@ def test_each_distinct_value_is_looked_up_once(monkeypatch):
     assert codes.notna().sum() == 80_000
 
 
+def test_read_provinces_gives_codes_text_or_categorical_and_place_forms_once():
+    """One encoding for the codes and the load report's place forms: the same codes as province_codes (or, for the
+    flag command's frame, as code_categorical of them), and the cells per place form as value_counts counts them."""
+    from analysis.provinces import code_categorical, read_provinces
+
+    values = pd.Series(["广东", "深圳市", None, "粤", "深圳市", "火星", "44", "440300", "Guangdong"], dtype="str")
+    codes, places = read_provinces(values)
+    assert codes.tolist()[:2] == ["44", "44"] and pd.isna(codes.iloc[2]) and pd.isna(codes.iloc[5])
+    assert places == {"深圳市": 2, "粤": 1, "440300": 1}
+    as_categories, same = read_provinces(values, categorical=True)
+    pd.testing.assert_series_equal(as_categories, code_categorical(codes))
+    assert same == places and code_categorical(as_categories) is as_categories
+
+
 def test_table_has_the_34_province_level_divisions():
     assert len(PROVINCES) == 34
     assert PROVINCES["code"].is_unique
