@@ -14,6 +14,7 @@ import gettext
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -246,9 +247,28 @@ def _text_or_none(value: object) -> str | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA else str(value)
 
 
-def _type_column(kind: np.ndarray, special: np.ndarray, index: pd.Index) -> pd.Series:
-    """The id_type column: "citizen" except at the `special` rows, built through a dictionary of the few distinct
-    types (not a string per row)."""
+@dataclass(frozen=True)
+class TypeColumn:
+    """The id_type column as codes into a few words (-1: an unknown value), made text only where a frame keeps it
+    (the flag command's frame does not: it counts the types for the load report and drops the column)."""
+
+    codes: np.ndarray
+    words: list[str]
+
+    def text(self, index: pd.Index) -> pd.Series:
+        """The column as "str", NA for an unknown value."""
+        return pd.Series(as_str(coded_text(self.codes, self.words)), index=index)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per id_type, unknown values counted as UNKNOWN (summary.json's id_types)."""
+        rows = np.bincount(self.codes + 1, minlength=len(self.words) + 1).tolist()
+        found = {word: n for word, n in zip([UNKNOWN, *self.words], rows, strict=True) if n}
+        return found
+
+
+def _type_column(kind: np.ndarray, special: np.ndarray) -> TypeColumn:
+    """The id_type column: "citizen" except at the `special` rows, as codes of the few distinct types (not a
+    string per row)."""
     codes = np.zeros(len(kind), dtype=np.int64)
     words = ["citizen"]
     if len(special):
@@ -258,7 +278,7 @@ def _type_column(kind: np.ndarray, special: np.ndarray, index: pd.Index) -> pd.S
                 words.append(str(name))
         lookup = np.array([words.index(str(name)) for name in names] + [-1])
         codes[special] = lookup[sub]
-    return pd.Series(as_str(coded_text(codes, words)), index=index)
+    return TypeColumn(codes, words)
 
 
 def resolve(
@@ -269,9 +289,9 @@ def resolve(
     unknown: np.ndarray | None,
     alpha3: pd.Series | None,
     mangled: np.ndarray,
-) -> pd.Series:
+) -> TypeColumn:
     """Turn validate_ids' citizen verdict (`ids`, changed in place) into each row's type's verdict; the id_type
-    per row (NA where its value is unknown: that row gets no key and no ID problem, its number is not checked).
+    per row (unknown where its value is unknown: that row gets no key and no ID problem, its number is not checked).
 
     Only rows stated as another type, rows that failed as citizens, and valid numbers beginning 810000/820000/830000
     are looked at again (one at a time): the plain citizen rows keep the fast path's result untouched.
@@ -303,7 +323,7 @@ def resolve(
     slow = ~mangled & ~unknown & (stated_other | failed | (~has & hmt))
     at = np.flatnonzero(slow)
     if not len(at) and not unknown.any():  # the plain citizen file: nothing to change
-        return _type_column(kind, np.flatnonzero(has), ids.index)
+        return _type_column(kind, np.flatnonzero(has))
     keys = ids["person_key"].iloc[at].to_numpy(dtype=object).copy()
     problems = ids["id_problem"].iloc[at].to_numpy(dtype=object).copy()
     numbers = normalize_text(raw_id.iloc[at]).fillna("").tolist()
@@ -347,4 +367,4 @@ def resolve(
         if differ:  # replacing rebuilds the column: only when a value really changes
             ids[column] = replaced(ids[column], changed[differ], [after[j] for j in differ])
     ids["person_id"] = person_id
-    return _type_column(kind, np.union1d(changed, np.flatnonzero(has)), ids.index)
+    return _type_column(kind, np.union1d(changed, np.flatnonzero(has)))

@@ -60,12 +60,6 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("").str.slice(0, 40) + "'"
 
 
-def _type_counts(id_type: pd.Series) -> dict[str, int]:
-    """Rows per id_type (unknown values counted as `unknown`), for summary.json's id_types."""
-    counts = id_type.fillna(id_types.UNKNOWN).value_counts()
-    return {str(k): int(v) for k, v in counts.items()}
-
-
 def _facts(
     raw_id: pd.Series,
     ids_lost: int,
@@ -73,14 +67,14 @@ def _facts(
     cancelled: pd.Series,
     unknown_words: dict[str, dict[str, int]],
     places: dict[str, int],
-    types: pd.Series,
+    types: dict[str, int],
     nationalities: dict[str, int],
 ) -> FileFacts:
     """The file-level facts of one part (see FileFacts): counts, and the cancellations after its latest application."""
     ids = text_count(raw_id)  # non-empty ID cells
     facts = FileFacts(ids=ids, ids_as_numbers=ids_lost, unknown_words=unknown_words)
     facts.province_places = places
-    facts.id_types = _type_counts(types)
+    facts.id_types = types
     facts.nationalities = nationalities
     latest = applied.max()  # dates are whole days; missing ones are skipped
     if pd.notna(latest):
@@ -133,7 +127,8 @@ def normalize(
     ids = validate_ids(raw_id, applied, skip=mangled if mangled.any() else None, keys=keys)
     stated, unknown_type = id_types.read_types(raw["id_type"]) if "id_type" in raw.columns else (None, None)
     alpha3, nations = id_types.nationalities(raw["nationality"]) if "nationality" in raw.columns else (None, {})
-    out["id_type"] = id_types.resolve(ids, raw_id, applied, stated, unknown_type, alpha3, mangled)
+    types = id_types.resolve(ids, raw_id, applied, stated, unknown_type, alpha3, mangled)
+    out["id_type"] = types.text(idx) if keys else null_text(idx)  # (for_rules drops it: only its counts are read)
     out["nationality"] = alpha3 if alpha3 is not None else null_text(idx)  # ISO alpha-3, for notebook 01
     out["person_key"] = ids["person_key"]
     out["person_id"] = assign_other_ids(ids["person_key"], ids["person_id"].to_numpy())
@@ -186,7 +181,7 @@ def normalize(
     out["document_note"] = note.series()
     if facts is not None:
         facts.merge(
-            _facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words, places, out["id_type"], nations)
+            _facts(raw_id, int(mangled.sum()), applied, cancelled, unknown_words, places, types.counts(), nations)
         )
     return out
 
