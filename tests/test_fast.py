@@ -296,6 +296,15 @@ def test_day_text_is_numpys_datetime_as_string(values):
     assert arrow.day_text(days).equals(plain)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-25_600, 84_100)), max_size=60))
+def test_day_text_from_its_table_and_around_it(values):
+    """Days of 1900-2199 come from day_text's table, the days just outside it are computed: all as numpy says."""
+    days = np.array([np.datetime64("NaT") if v is None else np.datetime64(v, "D") for v in values], "datetime64[D]")
+    plain = pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(), mask=np.isnat(days))
+    assert arrow.day_text(days).equals(plain)
+
+
 def test_day_text_of_ordinary_days():
     days = np.array(["2024-02-29", "NaT", "1900-01-01", "9999-12-31", "2000-10-09"], dtype="datetime64[D]")
     assert arrow.day_text(days).to_pylist() == ["2024-02-29", None, "1900-01-01", "9999-12-31", "2000-10-09"]

@@ -7,6 +7,8 @@ hundreds of MiB on ten million rows, for every selection. These helpers take fro
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -89,12 +91,28 @@ def fixed_width_text(matrix: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(at), pa.py_buffer(matrix)])
 
 
+_TABLE_FIRST = np.datetime64("1900-01-01", "D")  # day_text's table: every day of 1900-2199 as its text
+_TABLE_DAYS = int((np.datetime64("2200-01-01", "D") - _TABLE_FIRST).astype(np.int64))
+
+
+@functools.cache
+def _day_table() -> np.ndarray:
+    """The YYYY-MM-DD text of every day the table covers, one 10-byte item per day (1 MiB, made once)."""
+    days = _TABLE_FIRST + np.arange(_TABLE_DAYS)
+    return np.datetime_as_string(days, unit="D").astype("S10").view("V10")
+
+
 def day_text(days: np.ndarray) -> pa.Array:
     """datetime64[D] days as YYYY-MM-DD large_string text, null for NaT, built as a byte matrix (no Python
-    objects). Plain form: `pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(),
-    mask=np.isnat(days))` (a Python string per day: a second on two million)."""
+    objects): each day's text looked up in a table of 1900-2199, other years' computed. Plain form:
+    `pa.array(np.datetime_as_string(days, unit="D").astype(object), pa.large_string(), mask=np.isnat(days))`
+    (a Python string per day: a second on two million)."""
     days = np.asarray(days, dtype="datetime64[D]")
     missing = np.isnat(days)
+    offset = np.where(missing, 0, days.view(np.int64) - _TABLE_FIRST.view(np.int64))
+    if ((offset >= 0) & (offset < _TABLE_DAYS)).all():
+        matrix = _day_table()[offset].view(np.uint8).reshape(len(days), 10)
+        return fixed_width_text(matrix, ~missing)
     filled = np.where(missing, np.datetime64(0, "D"), days)
     months = filled.astype("datetime64[M]")
     year = filled.astype("datetime64[Y]").astype(np.int64) + 1970
