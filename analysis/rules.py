@@ -74,7 +74,8 @@ def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFram
     out = []
     for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
         at = np.flatnonzero(reason.notna().to_numpy(dtype=bool))
-        out.append(flag_rows(records, at).assign(flag=flag, detail=take(reason, at).array))
+        if len(at):  # (a clean part has none: no empty frames built for nothing)
+            out.append(flag_rows(records, at).assign(flag=flag, detail=take(reason, at).array))
     if check_documents:
         docs = document_problems(records)
         at = np.flatnonzero(docs.notna().to_numpy(dtype=bool))
@@ -182,9 +183,11 @@ def overlap_flags(records: pd.DataFrame) -> pd.DataFrame:
 def _in_order(parts: list[pd.DataFrame], threads: int = 1) -> pd.DataFrame:
     """Flag parts (one flag each) joined, ordered by input row then flag, as FLAG_COLUMNS (on `threads`)."""
     parts = [p for p in parts if len(p)]
+    if not parts:  # (a Dask partition of clean rows: a few milliseconds of pandas otherwise)
+        return pd.DataFrame({column: pd.Series(dtype="int64" if column == "row" else "str") for column in FLAG_COLUMNS})
     # every part holds one flag: its rank per row without reading a million flag strings back
-    rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts] or [[]])
-    flags = pd.concat(parts or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
+    rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts])
+    flags = pd.concat(parts, ignore_index=True)
     del parts  # (their text is shared with the joined columns, not copied)
     for column in FLAG_COLUMNS:
         if column not in flags.columns:
