@@ -63,11 +63,10 @@ def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.Data
     order = np.argsort(bucket.astype(np.uint16 if buckets <= 1 << 16 else np.int64), kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(bucket.astype(np.int64), minlength=buckets))]
     where = at[order]
-    other_key = records["other_key"]
     ordered = pd.DataFrame(
         {
             SHARD: shard[order],
-            "other_key": (take(other_key, where) if other.any() else null_text(pd.RangeIndex(len(at)))).array,
+            **({"other_key": take(records["other_key"], where).array} if other.any() else {}),
             "application_id": take(records["application_id"], where).array,
             "row": records["row"].to_numpy()[where],
             "applied_on": _days(records["applied_on"])[where],
@@ -77,6 +76,14 @@ def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.Data
         copy=False,
     )
     return [ordered.iloc[bounds[b] : bounds[b + 1]] for b in range(buckets)]
+
+
+def _alike(pieces: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Pieces to join, each with an other_key column when one has it (_pieces leaves it out where every key is an
+    18-character number: 8 bytes a row held and sent for nothing; columns are joined by name)."""
+    if all("other_key" not in piece.columns for piece in pieces):
+        return pieces
+    return [p if "other_key" in p.columns else p.assign(other_key=null_text(p.index)) for p in pieces]
 
 
 def input_part(
@@ -100,7 +107,7 @@ def input_part(
         at = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
         usable.append(_pieces(records, at, buckets))
         del records
-    pieces = [joined([slices[b] for slices in usable]) for b in range(buckets)]
+    pieces = [joined(_alike([slices[b] for slices in usable])) for b in range(buckets)]
     del usable
     digests = id_digests(pd.concat(ids, ignore_index=True), id_buckets) if id_buckets else []
     del ids
@@ -190,15 +197,19 @@ def overlap_part(
     invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
     # partition's order (_pieces sorts stably)
-    part = joined(list(pieces))
+    part = joined(_alike(list(pieces)))
     del pieces
+    if "other_key" in part.columns:  # input partitions numbered their `<id_type>:<number>` keys each: number
+        other_key = part["other_key"]  # them over this partition's
+        person_id = assign_other_ids(
+            other_key, np.where(other_key.isna().to_numpy(), part[SHARD].to_numpy(), OTHER_IDS)
+        )
+    else:  # citizens only: the shard key is the person number
+        other_key, person_id = null_text(part.index), part[SHARD].to_numpy()
     records = pd.DataFrame(
         {
-            # input partitions numbered their `<id_type>:<number>` keys each: number them over this partition's
-            "person_id": assign_other_ids(
-                part["other_key"], np.where(part["other_key"].isna().to_numpy(), part[SHARD].to_numpy(), OTHER_IDS)
-            ),
-            "other_key": part["other_key"],
+            "person_id": person_id,
+            "other_key": other_key,
             "application_id": part["application_id"],
             "province_code": pd.Categorical.from_codes(part["province"].to_numpy(), dtype=CODE_CATEGORIES),
             "applied_on": _dates(part["applied_on"].to_numpy()),
