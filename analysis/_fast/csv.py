@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,12 +69,12 @@ def append_rows(
     """The rows of `frame` (of `prepare(frame)`, a piece at a time) as CSV lines (no header) at the end of a
     file open for binary writing."""
     lines = _lines if prepare is None else lambda piece: _lines(prepare(piece))
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
         # a piece of rows at a time (the lines of ten million flags are gigabytes of text, built twice), two
         # pieces built at once (Arrow's kernels release the GIL), written in order
         building: deque = deque()
-        for start in range(0, len(frame), PIECE_ROWS):
-            building.append(pool.submit(lines, frame.iloc[start : start + PIECE_ROWS]))
+        for start, stop in _pieces(len(frame)):
+            building.append(pool.submit(lines, frame.iloc[start:stop]))
             if len(building) > 2:
                 fh.writelines(building.popleft().result())
         while building:
@@ -81,6 +82,16 @@ def append_rows(
 
 
 PIECE_ROWS = 1 << 18
+THREADS = 2
+
+
+def _pieces(rows: int) -> list[tuple[int, int]]:
+    """(start, stop) of pieces of at most PIECE_ROWS rows, as many as a multiple of THREADS, of equal size: five
+    pieces on two threads took three rounds, the last with one thread idle (1.2M flags: 0.70 s -> 0.55 s)."""
+    count = -(-rows // PIECE_ROWS)
+    count = -(-count // THREADS) * THREADS if count > 1 else count
+    bounds = np.linspace(0, rows, count + 1).round().astype(np.int64) if count else np.zeros(1, dtype=np.int64)
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
 
 def _lines(frame: pd.DataFrame) -> list[memoryview]:
