@@ -7,6 +7,7 @@ frame or per partition after records are partitioned by person key (analysis.eng
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,10 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import provinces
-from ._fast.arrow import arrow_of, as_str, categorical_text, day_text, reordered, rows, take
+from ._fast.arrow import arrow_of, as_str, categorical_text, coded_text, day_text, null_text, placed, rows, take
 from ._fast.memory import release_memory
 from ._fast.sorting import argsort_stable
-from .contract import FLAG_COLUMNS, FLAGS, Loaded
+from .contract import FLAGS, Loaded
 from .ids import person_keys
 from .overlaps import THREADS, find_overlaps, groups_of_rows, person_groups
 
@@ -70,17 +71,37 @@ def document_problems(records: pd.DataFrame) -> pd.Series:
     return reasons
 
 
-def _row_flags(records: pd.DataFrame, check_documents: bool) -> list[pd.DataFrame]:
-    out = []
-    for flag, reason in [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]:
-        at = np.flatnonzero(reason.notna().to_numpy(dtype=bool))
-        if len(at):  # (a clean part has none: no empty frames built for nothing)
-            out.append(flag_rows(records, at).assign(flag=flag, detail=take(reason, at).array))
+@dataclass(frozen=True)
+class _Found:
+    """Flags before their text: per flag, its kind (its place in FLAGS), the position of the row it flags, and
+    the position of the earlier application it conflicts with (-1: none)."""
+
+    kind: np.ndarray
+    flagged: np.ndarray
+    earlier: np.ndarray
+
+    @staticmethod
+    def of(flag: str, at: np.ndarray, earlier: np.ndarray | None = None) -> _Found:
+        at = np.asarray(at, dtype=np.int64)
+        earlier = np.full(len(at), -1, dtype=np.int64) if earlier is None else np.asarray(earlier, dtype=np.int64)
+        return _Found(np.full(len(at), FLAGS.index(flag), dtype=np.int8), at, earlier)
+
+    def __getitem__(self, which: slice | np.ndarray) -> _Found:
+        return _Found(self.kind[which], self.flagged[which], self.earlier[which])
+
+
+def _row_found(records: pd.DataFrame, check_documents: bool) -> tuple[list[_Found], dict[int, pd.Series]]:
+    """The rows' own flags (invalid_record, invalid_id, incomplete_documents) and each kind's reasons column."""
+    found, reasons = [], {}
+    checks = [("invalid_record", records["record_problem"]), ("invalid_id", records["id_problem"])]
     if check_documents:
-        docs = document_problems(records)
-        at = np.flatnonzero(docs.notna().to_numpy(dtype=bool))
-        out.append(flag_rows(records, at).assign(flag="incomplete_documents", detail=docs.iloc[at].array))
-    return out
+        checks.append(("incomplete_documents", document_problems(records)))
+    for flag, reason in checks:
+        at = np.flatnonzero(reason.notna().to_numpy(dtype=bool))
+        if len(at):  # (a clean part has none)
+            found.append(_Found.of(flag, at))
+            reasons[FLAGS.index(flag)] = reason
+    return found, reasons
 
 
 _SHORT_NAMES = pa.array([provinces.SHORT_NAME.get(f"{c:02d}", "") for c in range(100)], pa.large_string())
@@ -123,90 +144,124 @@ def _live_detail(earlier: pd.DataFrame) -> pa.Array:
     return pc.binary_join_element_wise(*parts, _text(""))
 
 
-def _overlap_flags(records: pd.DataFrame, threads: int = 1) -> list[pd.DataFrame]:
+def _overlap_found(records: pd.DataFrame, threads: int = 1) -> list[_Found]:
+    """The overlap flags (cross_province_conflict, duplicate_card) of every person group, found on `threads`."""
     count = person_groups(records, threads)
     if count == 1:
-        return _group_overlap_flags(records, (0, 1))
-    parts = []
+        return _group_found(records, (0, 1))
+    found = []
     row_groups = groups_of_rows(records, count)  # once, not once per group
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for first in range(0, count, threads):  # a round of `threads` groups at a time
             groups = range(first, min(first + threads, count))
-            parts += [
+            found += [
                 part
-                for flags in pool.map(lambda g: _group_overlap_flags(records, (g, count), row_groups), groups)
-                for part in flags
+                for parts in pool.map(lambda g: _group_found(records, (g, count), row_groups), groups)
+                for part in parts
             ]
             release_memory()  # the round's temporaries back to the system before the next round's
-    return parts
+    return found
 
 
-def _group_overlap_flags(
-    records: pd.DataFrame, group: tuple[int, int], row_groups: np.ndarray | None = None
-) -> list[pd.DataFrame]:
+def _group_found(records: pd.DataFrame, group: tuple[int, int], row_groups: np.ndarray | None = None) -> list[_Found]:
     overlaps = find_overlaps(records, group, row_groups)
-    out = []
     cross = overlaps["other_at"] >= 0
     dup = ~cross & (overlaps["same_at"] >= 0)
-    for flag, mask, column in [
-        ("cross_province_conflict", cross, "other_at"),
-        ("duplicate_card", dup, "same_at"),
-    ]:
-        at = overlaps.loc[mask, column].to_numpy()
-        flagged = flag_rows(records, records.index.get_indexer(mask[mask].index))
-        earlier = rows(
-            records, records.index.get_indexer(at), ["application_id", "province_code", "applied_on", "cancelled_on"]
+    return [
+        _Found.of(
+            flag,
+            records.index.get_indexer(mask[mask].index),
+            records.index.get_indexer(overlaps.loc[mask, column].to_numpy()),
         )
-        detail = _live_detail(earlier)
-        out.append(flagged.assign(flag=flag, conflicts_with=earlier["application_id"].array, detail=as_str(detail)))
-    return out
+        for flag, mask, column in [("cross_province_conflict", cross, "other_at"), ("duplicate_card", dup, "same_at")]
+    ]
+
+
+def _in_order(records: pd.DataFrame, found: list[_Found]) -> _Found:
+    """The flags ordered by input row, then flag: one sort of a combined key (rows are positive), stable."""
+    found = [f for f in found if len(f.flagged)]
+    if not found:
+        return _Found.of(FLAGS[0], np.zeros(0, dtype=np.int64))
+    joined = _Found(*(np.concatenate([getattr(f, name) for f in found]) for name in ("kind", "flagged", "earlier")))
+    key = records["row"].to_numpy()[joined.flagged].astype(np.int64) * len(FLAGS) + joined.kind
+    order, _ = argsort_stable(key)
+    return joined[order]
+
+
+def _with_text(records: pd.DataFrame, found: _Found, reasons: dict[int, pd.Series]) -> pd.DataFrame:
+    """FLAG_COLUMNS of these flags, in their order: what they repeat of their row, the earlier application's id
+    and the detail (its live card, or the row's reason)."""
+    index = pd.RangeIndex(len(found.flagged))
+    out = flag_rows(records, found.flagged).set_axis(index, axis=0)
+    overlap = found.earlier >= 0
+    if overlap.any():
+        earlier = rows(
+            records, found.earlier[overlap], ["application_id", "province_code", "applied_on", "cancelled_on"]
+        )
+        conflicts = placed(overlap, earlier["application_id"], index)
+        detail = arrow_of(placed(overlap, pd.Series(as_str(_live_detail(earlier))), index))
+    else:
+        conflicts = null_text(index)
+        detail = arrow_of(null_text(index)).combine_chunks()
+    for kind, reason in reasons.items():
+        mine = found.kind == kind
+        if mine.any():
+            given = arrow_of(take(reason, found.flagged[mine])).cast(pa.large_string())
+            detail = pc.replace_with_mask(
+                detail, pa.array(mine), given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
+            )
+    flag = pd.Series(as_str(coded_text(found.kind.astype(np.int64), FLAGS)), index=index)
+    return pd.DataFrame(
+        {
+            "application_id": out["application_id"].array,
+            "flag": flag.array,
+            "person_key": out["person_key"].array,
+            "province_code": out["province_code"].array,
+            "conflicts_with": conflicts.array,
+            "detail": as_str(detail),
+            "row": out["row"].to_numpy(dtype=np.int64),
+        },
+        index=index,
+        copy=False,
+    )
+
+
+PIECE = 1 << 18  # flags made text at a time
+
+
+def _flags(records: pd.DataFrame, found: _Found, reasons: dict[int, pd.Series], threads: int = 1) -> pd.DataFrame:
+    """The flags as FLAG_COLUMNS, in order: their text made a piece at a time on `threads` (Arrow's kernels
+    release the GIL), straight in their order. Made per person group and then ordered, the text was taken a
+    second time (0.3 s for 1.2M flags) and the rows' own columns read in random order."""
+    n = len(found.flagged)
+    count = max(1, -(-n // PIECE))
+    count = -(-count // threads) * threads if count > 1 else count
+    bounds = np.linspace(0, n, count + 1).round().astype(np.int64)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(lambda i: _with_text(records, found[bounds[i] : bounds[i + 1]], reasons), range(count)))
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
 
 
 def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
     """All flags, one row per (application, flag), ordered by input row then flag."""
-    return _in_order(_row_flags(records, check_documents) + _overlap_flags(records, THREADS), THREADS)
+    found, reasons = _row_found(records, check_documents)
+    return _flags(records, _in_order(records, found + _overlap_found(records, THREADS)), reasons, THREADS)
 
 
 def row_flags(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:
     """The flags each row earns alone (invalid_record, invalid_id, incomplete_documents), ordered as
     flag_applications orders them: the Dask engine finds them per input partition, before any shuffle."""
-    return _in_order(_row_flags(records, check_documents))
+    found, reasons = _row_found(records, check_documents)
+    return _flags(records, _in_order(records, found), reasons)
 
 
 def overlap_flags(records: pd.DataFrame) -> pd.DataFrame:
     """The flags of overlapping applications (cross_province_conflict, duplicate_card), ordered as
     flag_applications orders them; `records` may hold only usable rows (the others never overlap). One thread:
     the Dask engine calls it per partition, on workers that are a core each."""
-    return _in_order(_overlap_flags(records))
-
-
-def _in_order(parts: list[pd.DataFrame], threads: int = 1) -> pd.DataFrame:
-    """Flag parts (one flag each) joined, ordered by input row then flag, as FLAG_COLUMNS (on `threads`)."""
-    parts = [p for p in parts if len(p)]
-    if not parts:  # (a Dask partition of clean rows: a few milliseconds of pandas otherwise)
-        return pd.DataFrame({column: pd.Series(dtype="int64" if column == "row" else "str") for column in FLAG_COLUMNS})
-    # every part holds one flag: its rank per row without reading a million flag strings back
-    rank = np.concatenate([np.full(len(p), FLAGS.index(p["flag"].iloc[0]), dtype=np.int64) for p in parts])
-    flags = pd.concat(parts, ignore_index=True)
-    del parts  # (their text is shared with the joined columns, not copied)
-    for column in FLAG_COLUMNS:
-        if column not in flags.columns:
-            flags[column] = pd.NA
-    # by row, then flag: one sort of a combined key (rows are positive), stable as lexsort is
-    order, _ = argsort_stable(flags["row"].to_numpy(dtype=np.int64) * len(FLAGS) + rank.astype(np.int64))
-    # column by column, each unordered column dropped once its ordered copy exists: the flags are held about
-    # once, not twice (ten million flags of a 100M-row file hold over a gigabyte of detail text); the detail
-    # on one thread, the other columns on the other (Arrow's take releases the GIL)
-    columns = sorted(FLAG_COLUMNS, key=lambda c: c != "detail")
-    unordered = {column: flags.pop(column) for column in columns}
-    del flags
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        taken = pool.map(lambda c: reordered(unordered.pop(c), order).array, columns)
-        ordered = dict(zip(columns, taken, strict=True))
-    flags = pd.DataFrame({column: ordered.pop(column) for column in FLAG_COLUMNS}, copy=False)
-    flags["flag"] = flags["flag"].astype("str")
-    flags["row"] = flags["row"].astype("int64")
-    return flags
+    return _flags(records, _in_order(records, _overlap_found(records)), {})
 
 
 def flag_loaded(loaded: Loaded) -> pd.DataFrame:
