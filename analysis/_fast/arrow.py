@@ -243,6 +243,8 @@ def placed(mask: np.ndarray, values: pd.Series, index: pd.Index) -> pd.Series:
     """A "str" column holding `values` (one per true entry of `mask`, in order) and missing elsewhere, built
     by Arrow. Plain form: `s = pd.Series(pd.NA, index, dtype="str"); s[mask] = values` (which copies the
     whole column on ten million rows)."""
+    if len(mask) and mask.all():  # (every row: the values themselves, not copied through a dictionary)
+        return pd.Series(as_str(arrow_of(values.astype("str")).cast(pa.large_string())), index=index)
     place = np.full(len(mask), -1, dtype=np.int32)
     place[mask] = np.arange(int(mask.sum()), dtype=np.int32)
     dictionary = pa.array(values.astype("str").array).cast(pa.large_string())
