@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import labels, privacy, provinces
-from ._fast.arrow import as_str
+from ._fast.arrow import as_str, fixed_width, offsets
+from ._fast.digits import leading_numbers
 from ._fast.sets import unique_sorted
 from .contract import PERSON_FLAGS
 
@@ -30,9 +31,10 @@ class CaseNumbers:
 
     def __init__(self, keys: pd.Series | pa.Array | pa.ChunkedArray):
         arr = self._arrow(keys)
-        numbered = self._numbered(arr)
-        self.bodies = unique_sorted(self._bodies(arr.filter(numbered)))
-        others = pc.unique(arr.filter(pc.and_(pc.invert(numbered), arr.is_valid()))).cast(pa.large_string())
+        numbered, bodies = self._bodies(arr)
+        self.bodies = unique_sorted(bodies)
+        others = pc.unique(arr.filter(pa.array(~numbered & arr.is_valid().to_numpy(zero_copy_only=False))))
+        others = others.cast(pa.large_string())
         self.others = pc.take(others, pc.array_sort_indices(others))
 
     def __len__(self) -> int:
@@ -41,31 +43,32 @@ class CaseNumbers:
     @staticmethod
     def _arrow(keys: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
         arr = keys if isinstance(keys, pa.Array | pa.ChunkedArray) else pa.array(keys.astype("str").array)
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return arr.cast(pa.large_string())
 
     @staticmethod
-    def _numbered(keys: pa.Array) -> pa.Array:
-        body = pc.utf8_slice_codeunits(keys, 0, 17)
-        return pc.fill_null(pc.and_(pc.equal(pc.binary_length(keys), 18), pc.ascii_is_decimal(body)), False)
-
-    @staticmethod
-    def _bodies(keys: pa.Array) -> np.ndarray:
-        return pc.cast(pc.utf8_slice_codeunits(keys, 0, 17), pa.int64()).to_numpy(zero_copy_only=False)
+    def _bodies(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """(per key: 18 characters whose first 17 are digits; the integers of those 17 digits), read from the
+        bytes (Arrow's slice, decimal check and cast of every key took half as long again)."""
+        eighteen = np.flatnonzero((np.diff(offsets(keys)) == 18) & keys.is_valid().to_numpy(zero_copy_only=False))
+        digits, number = leading_numbers(fixed_width(keys, eighteen, 18))
+        numbered = np.zeros(len(keys), dtype=bool)
+        numbered[eighteen[digits]] = True
+        return numbered, number[digits]
 
     def numbers(self, keys: pd.Series | pa.Array) -> np.ndarray:
         """Each key's case number, 0 where the key is missing."""
         arr = self._arrow(keys)
-        numbered = self._numbered(arr).to_numpy(zero_copy_only=False)
+        numbered, body = self._bodies(arr)
         out = np.zeros(len(arr), dtype=np.int64)
         if numbered.any():
-            body = self._bodies(arr.filter(pa.array(numbered)))
             order = np.argsort(body)  # (a binary search is several times faster on sorted queries: the cache)
             place = np.empty(len(body), dtype=np.int64)
             place[order] = np.searchsorted(self.bodies, body[order])
             out[numbered] = place + 1
         other = ~numbered & arr.is_valid().to_numpy(zero_copy_only=False)
         if other.any():
-            given = arr.filter(pa.array(other)).cast(pa.large_string())
+            given = arr.filter(pa.array(other))
             place = pc.index_in(given, value_set=self.others).to_numpy(zero_copy_only=False)
             out[other] = len(self.bodies) + place + 1
         return out

@@ -153,6 +153,16 @@ def test_keys_of_bodies_are_null_where_no_citizen_body():
     assert keys.to_pylist() == [None, "000000000000000001", "999999999999999993", None, None]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789/:X a", min_size=18, max_size=18), max_size=30))
+def test_leading_numbers_are_the_first_17_digits(values):
+    """CaseNumbers' reading of 18-character keys: the rows whose first 17 characters are digits, and their number."""
+    matrix = np.array([list(v.encode()) for v in values], dtype=np.uint8).reshape(-1, 18)
+    ok, number = digits.leading_numbers(matrix)
+    assert ok.tolist() == [v[:17].isdigit() for v in values]
+    assert number[ok].tolist() == [int(v[:17]) for v in values if v[:17].isdigit()]
+
+
 def test_body_numbers_of_any_bytes_are_numbers_not_errors():
     """Rows that are not digits (validate_ids reads every 18-character row before it knows) give some number:
     the prefix stays a valid index of the prefix table and nothing raises."""

@@ -33,6 +33,22 @@ _LOW_PAIRS = np.uint64(0x0000FFFF0000FFFF)
 _LOW_HALF = np.uint64(0xFFFFFFFF)
 
 
+def leading_numbers(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of an (n, 17 or more) byte matrix whose first 17 bytes are digits, and the number of those 17 digits
+    (meaningless where they are not digits). Plain form: `((m[:, :17] - 48) <= 9).all(axis=1)` and
+    `int(bytes(row[:17]))`; by SWAR on two 8-byte words and the 17th byte (digits18 says how), no text."""
+    m = np.ascontiguousarray(m)
+    n = len(m)
+    if n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    words = np.ndarray((n, 2), dtype=np.uint64, buffer=m, strides=(m.shape[1], 8))  # unaligned views, no copy
+    ok = ((words & _NIBBLES) == _THREES) & (((words + _SIXES) & _NIBBLES) == _THREES)
+    last = (m[:, 16] - np.uint8(_ZERO)).astype(np.int64)
+    with np.errstate(over="ignore"):
+        high, low = _eight_digits(_pairs(words[:, 0] - _EIGHT_ZEROS)), _eight_digits(_pairs(words[:, 1] - _EIGHT_ZEROS))
+    return ok[:, 0] & ok[:, 1] & (last >= 0) & (last <= 9), (high * 100_000_000 + low) * 10 + last
+
+
 def _pairs(digits: np.ndarray) -> np.ndarray:
     """Words of 8 digit values (first digit in the lowest byte) as four two-digit numbers in 16-bit lanes."""
     return (digits * np.uint64(10) + (digits >> np.uint64(8))) & _LOW_BYTES
