@@ -48,7 +48,6 @@ def _flag(args: argparse.Namespace) -> int:
     from .rules import flag_loaded
 
     show = sys.stderr.isatty()
-    use_memory_settings_for_large_runs()
     if args.engine == "dask" or args.scheduler or args.worker_memory:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
@@ -61,6 +60,7 @@ def _flag(args: argparse.Namespace) -> int:
         )
         print(outcomes.flag_summary(result, FLAGS, args.out))
         return 0
+    use_memory_settings_for_large_runs()  # (this engine's: Dask's workers keep their own, see engines.dask)
     _step(f"读取 reading {Path(args.input).name} …", show)
     loaded = load_applications(args.input, display=bool(args.workbook))  # the workbook shows names
     _step(f"检查 flagging {loaded.report.rows_read:,} rows …", show)

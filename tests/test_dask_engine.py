@@ -35,15 +35,15 @@ def scheduler():
         yield client.scheduler.address
 
 
-def test_local_workers_allocate_arrow_buffers_through_jemalloc(scheduler):
-    """As the flag command does (memory.use_jemalloc_for_arrow), whether the workers were forked or spawned."""
+def test_local_workers_allocate_arrow_buffers_through_mimalloc(scheduler):
+    """memory.use_worker_pool, whether the workers were forked from a process using jemalloc or spawned."""
     from distributed import Client
 
-    if not hasattr(pa, "jemalloc_memory_pool"):
-        pytest.skip("pyarrow without jemalloc")
+    if not hasattr(pa, "mimalloc_memory_pool"):
+        pytest.skip("pyarrow without mimalloc")
     with Client(scheduler) as client:
         pools = client.run(lambda: pa.default_memory_pool().backend_name)
-    assert sorted(pools.values()) == ["jemalloc", "jemalloc"]
+    assert sorted(pools.values()) == ["mimalloc", "mimalloc"]
 
 
 @pytest.fixture(scope="module")

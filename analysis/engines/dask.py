@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from .. import config, export, matching
 from .._fast.csv import header_line
-from .._fast.memory import use_jemalloc_for_arrow
+from .._fast.memory import use_worker_pool
 from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
 from ..contract import load_report as contract_load_report
@@ -109,9 +109,7 @@ def _connect(scheduler: str | None, worker_memory: str | None = None) -> Iterato
             ) as cluster,
             Client(cluster) as client,
         ):
-            # Arrow's buffers through jemalloc, as in the flag command (memory.use_memory_settings_for_large_runs:
-            # 12.3 s instead of 13.1 s at 10M rows; its glibc thresholds made no difference here, alternated)
-            client.run(use_jemalloc_for_arrow)
+            client.run(use_worker_pool)  # (not what a forked worker inherits: memory.use_worker_pool says why)
             yield client
         return
     hint = (
