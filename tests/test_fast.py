@@ -224,7 +224,7 @@ def test_isin_small_on_many_values_with_colliding_slots():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(cell, cell, st.integers(0, 10**12)), max_size=12))
+@given(st.lists(st.tuples(cell, cell, st.integers(-(10**12), 10**12)), max_size=12))
 def test_write_csv_is_pandas_to_csv(tmp_path_factory, rows):
     frame = pd.DataFrame(
         {

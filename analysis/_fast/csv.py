@@ -98,7 +98,11 @@ def _lines(frame: pd.DataFrame) -> list[memoryview]:
     """The CSV lines of these rows, as the bytes of Arrow's buffers (one per chunk: joining them is a copy)."""
     columns = []
     for name in frame.columns:
-        arr = arrow_of(frame[name].astype("str")).cast(pa.large_string())
+        values = frame[name]
+        if values.dtype.kind in "iu":  # (whole numbers by Arrow's cast: pandas' astype goes through Python objects)
+            arr = pc.cast(pa.array(values.to_numpy()), pa.large_string())
+        else:
+            arr = arrow_of(values.astype("str")).cast(pa.large_string())
         # quoted as pandas quotes: a comma, a quote or a line feed (a lone carriage return is not quoted)
         quote = any_byte(pd.Series(as_str(arr)), _QUOTED)
         if quote.any():
