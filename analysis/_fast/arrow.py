@@ -175,21 +175,6 @@ def _taken(chunks: list[pa.Array], positions: np.ndarray) -> pa.ChunkedArray:
     return taken
 
 
-def reordered(values: pd.Series, order: np.ndarray) -> pd.Series:
-    """`values.iloc[order]` for `order` a permutation of all rows (a new RangeIndex): text chunks joined once,
-    then one take (pass the column's last reference: it is freed before the take). For a whole column this
-    beats `take`'s chunk by chunk (which sorts the positions by chunk and takes twice): 0.8 s against 1.8 s for
-    the columns of 1.7 million flags."""
-    if not is_arrow_text(values):
-        return values.iloc[order].reset_index(drop=True)
-    dtype, name, arr = values.dtype, values.name, arrow_of(values)
-    one = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
-    del values, arr  # the caller's column is freed once joined (when this holds its last reference): the
-    # column is held twice at the peak, not three times (6.5M flags' detail at 100M rows: 650 MiB)
-    taken = pa.chunked_array([one.take(pa.array(order))])
-    return pd.Series(as_str(taken) if dtype == STR else pd.array(taken, dtype=dtype), name=name)
-
-
 def categorical_text(values: pd.Series) -> pd.Series:
     """A categorical column of text as a "str" column, through an Arrow dictionary (codes and the few categories):
     `values.astype("str")` builds a Python string per row first."""
