@@ -262,8 +262,7 @@ class TypeColumn:
     def counts(self) -> dict[str, int]:
         """Rows per id_type, unknown values counted as UNKNOWN (summary.json's id_types)."""
         rows = np.bincount(self.codes + 1, minlength=len(self.words) + 1).tolist()
-        found = {word: n for word, n in zip([UNKNOWN, *self.words], rows, strict=True) if n}
-        return found
+        return {word: n for word, n in zip([UNKNOWN, *self.words], rows, strict=True) if n}
 
 
 def _type_column(kind: np.ndarray, special: np.ndarray) -> TypeColumn:

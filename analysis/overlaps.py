@@ -234,7 +234,6 @@ def find_overlaps(
         np.minimum.at(other, probing, hit)
 
     hit = np.flatnonzero((same < n) | (other < n))
-    index = records.index  # (a RangeIndex from 0 is its positions: not made into ten million labels per group)
-    plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
-    labels = np.append(at[by_order] if plain else index.to_numpy()[at[by_order]], -1)
+    # (the index's own take: a RangeIndex computes the labels asked for, not ten million per person group)
+    labels = np.append(records.index[at[by_order]].to_numpy(), -1)
     return pd.DataFrame({"same_at": labels[same[hit]], "other_at": labels[other[hit]]}, index=records.index[at[hit]])

@@ -202,7 +202,7 @@ def read_provinces(values: pd.Series, categorical: bool = False) -> tuple[pd.Ser
     cells = np.bincount(at, minlength=len(distinct) + 1)
     places = {
         value: int(n)
-        for value, code, n in zip(distinct, found, cells.tolist(), strict=False)
+        for value, code, n in zip(distinct, found, cells[:-1].tolist(), strict=True)
         if _is_place_form(value, code)
     }
     if categorical:

@@ -15,7 +15,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import provinces
-from ._fast.arrow import arrow_of, as_str, categorical_text, coded_text, day_text, null_text, placed, rows, take
+from ._fast.arrow import (
+    arrow_of,
+    as_str,
+    categorical_text,
+    coded_text,
+    day_text,
+    equal_pieces,
+    null_text,
+    placed,
+    rows,
+    take,
+)
 from ._fast.memory import release_memory
 from ._fast.sorting import argsort_stable
 from .contract import FLAGS, Loaded
@@ -233,15 +244,10 @@ def _flags(records: pd.DataFrame, found: _Found, reasons: dict[int, pd.Series], 
     """The flags as FLAG_COLUMNS, in order: their text made a piece at a time on `threads` (Arrow's kernels
     release the GIL), straight in their order. Made per person group and then ordered, the text was taken a
     second time (0.3 s for 1.2M flags) and the rows' own columns read in random order."""
-    n = len(found.flagged)
-    count = max(1, -(-n // PIECE))
-    count = -(-count // threads) * threads if count > 1 else count
-    bounds = np.linspace(0, n, count + 1).round().astype(np.int64)
+    pieces = equal_pieces(len(found.flagged), PIECE, threads) or [(0, 0)]  # (no flags: the typed empty frame)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(lambda i: _with_text(records, found[bounds[i] : bounds[i + 1]], reasons), range(count)))
-    if len(parts) == 1:
-        return parts[0]
-    return pd.concat(parts, ignore_index=True)
+        parts = list(pool.map(lambda bounds: _with_text(records, found[slice(*bounds)], reasons), pieces))
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def flag_applications(records: pd.DataFrame, check_documents: bool = True) -> pd.DataFrame:

@@ -8,6 +8,7 @@ hundreds of MiB on ten million rows, for every selection. These helpers take fro
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -126,6 +127,15 @@ def day_text(days: np.ndarray) -> pa.Array:
     for col, (value, power) in zip([5, 6, 8, 9], [(month, 10), (month, 1), (day, 10), (day, 1)], strict=True):
         matrix[:, col] = value // power % 10 + ord("0")
     return fixed_width_text(matrix, ~missing)
+
+
+def equal_pieces(rows: int, size: int, threads: int) -> list[tuple[int, int]]:
+    """(start, stop) of pieces of at most `size` rows, of equal size, as many as a multiple of `threads` when
+    there are several: five pieces on two threads took three rounds, the last with one thread idle."""
+    count = -(-rows // size)
+    count = -(-count // threads) * threads if count > 1 else count
+    bounds = np.linspace(0, rows, count + 1).round().astype(np.int64).tolist()
+    return list(itertools.pairwise(bounds))
 
 
 def _chunks(values: pd.Series) -> list[pa.Array] | None:

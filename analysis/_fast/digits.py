@@ -13,18 +13,24 @@ _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643 / I
 
 def digits18(m: np.ndarray) -> np.ndarray:
     """Rows of an (n, 18) byte matrix that are 17 digits and a digit or X.
-    Plain form: `((m[:, :17] - 48) <= 9).all(axis=1) & (((m[:, 17] - 48) <= 9) | (m[:, 17] == 88))`.
-
-    The first 16 bytes of a row are read as two 8-byte words and checked all at once (SWAR): every byte
-    is 0x30-0x39 exactly when its high nibble is 3, and still is after adding 6 (0x3A+6 carries to 4)."""
+    Plain form: `((m[:, :17] - 48) <= 9).all(axis=1) & (((m[:, 17] - 48) <= 9) | (m[:, 17] == 88))`."""
     m = np.ascontiguousarray(m)
     if len(m) == 0:
         return np.zeros(0, dtype=bool)
-    words = np.ndarray((len(m), 2), dtype=np.uint64, buffer=m, strides=(18, 8))  # unaligned views, no copy
-    ok = ((words & _NIBBLES) == _THREES) & (((words + _SIXES) & _NIBBLES) == _THREES)
     last = m[:, 17]
-    zero = np.uint8(_ZERO)
-    return ok[:, 0] & ok[:, 1] & ((m[:, 16] - zero) <= 9) & (((last - zero) <= 9) | (last == _X))
+    return _first_17_digits(m, _words(m)) & (((last - np.uint8(_ZERO)) <= 9) | (last == _X))
+
+
+def _words(m: np.ndarray) -> np.ndarray:
+    """The first 16 bytes of each row of a contiguous byte matrix as two 8-byte words (unaligned views, no copy)."""
+    return np.ndarray((len(m), 2), dtype=np.uint64, buffer=m, strides=(m.shape[1], 8))
+
+
+def _first_17_digits(m: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """Rows whose first 17 bytes are digits: the first 16 as _words, all at once (SWAR): every byte is 0x30-0x39
+    exactly when its high nibble is 3, and still is after adding 6 (0x3A+6 carries to 4); the 17th alone."""
+    ok = ((words & _NIBBLES) == _THREES) & (((words + _SIXES) & _NIBBLES) == _THREES)
+    return ok[:, 0] & ok[:, 1] & ((m[:, 16] - np.uint8(_ZERO)) <= 9)
 
 
 _EIGHT_ZEROS = np.uint64(0x3030303030303030)
@@ -36,17 +42,20 @@ _LOW_HALF = np.uint64(0xFFFFFFFF)
 def leading_numbers(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows of an (n, 17 or more) byte matrix whose first 17 bytes are digits, and the number of those 17 digits
     (meaningless where they are not digits). Plain form: `((m[:, :17] - 48) <= 9).all(axis=1)` and
-    `int(bytes(row[:17]))`; by SWAR on two 8-byte words and the 17th byte (digits18 says how), no text."""
+    `int(bytes(row[:17]))`; by SWAR, as digits18 and body_numbers read them, no text."""
     m = np.ascontiguousarray(m)
-    n = len(m)
-    if n == 0:
+    if len(m) == 0:
         return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
-    words = np.ndarray((n, 2), dtype=np.uint64, buffer=m, strides=(m.shape[1], 8))  # unaligned views, no copy
-    ok = ((words & _NIBBLES) == _THREES) & (((words + _SIXES) & _NIBBLES) == _THREES)
+    words = _words(m)
     last = (m[:, 16] - np.uint8(_ZERO)).astype(np.int64)
     with np.errstate(over="ignore"):
-        high, low = _eight_digits(_pairs(words[:, 0] - _EIGHT_ZEROS)), _eight_digits(_pairs(words[:, 1] - _EIGHT_ZEROS))
-    return ok[:, 0] & ok[:, 1] & (last >= 0) & (last <= 9), (high * 100_000_000 + low) * 10 + last
+        high, low = _pairs(words[:, 0] - _EIGHT_ZEROS), _pairs(words[:, 1] - _EIGHT_ZEROS)
+    return _first_17_digits(m, words), _number(high, low, last)
+
+
+def _number(high: np.ndarray, low: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The 17-digit number of characters 1-8 and 9-16 as _pairs' words and the 17th digit."""
+    return (_eight_digits(high) * 100_000_000 + _eight_digits(low)) * 10 + last
 
 
 def _pairs(digits: np.ndarray) -> np.ndarray:
@@ -95,7 +104,7 @@ def body_numbers(body: np.ndarray) -> dict[str, np.ndarray]:
         return dict.fromkeys(["weighted", "number", "prefix", "year", "month", "day"], empty)
     if m.shape[1] < 17:
         raise ValueError("body_numbers takes 17 characters per row")
-    words = np.ndarray((n, 2), dtype=np.uint64, buffer=m, strides=(m.shape[1], 8))  # unaligned views, no copy
+    words = _words(m)
     last = (m[:, 16] - np.uint8(_ZERO)).astype(np.int64)
     with np.errstate(over="ignore"):
         first, second = words[:, 0] - _EIGHT_ZEROS, words[:, 1] - _EIGHT_ZEROS
@@ -104,7 +113,7 @@ def body_numbers(body: np.ndarray) -> dict[str, np.ndarray]:
     weighted += last * _WEIGHTS[16]
     return {
         "weighted": weighted,
-        "number": (_eight_digits(high) * 100_000_000 + _eight_digits(low)) * 10 + last,
+        "number": _number(high, low, last),
         "prefix": _lane(high, 0),
         "year": _lane(high, 3) * 100 + _lane(low, 0),
         "month": _lane(low, 1),
@@ -141,7 +150,7 @@ def body_text(bodies: np.ndarray, check_chars: np.ndarray) -> np.ndarray:
     first = _digit_words(body // 1_000_000_000)  # digits 1-8
     second = _digit_words(body // 10 % 100_000_000)  # digits 9-16
     last = body % 10
-    words = np.ndarray((n, 2), dtype=np.uint64, buffer=out, strides=(18, 8))  # unaligned views, no copy
+    words = _words(out)  # (writable: views of out)
     words[:, 0] = first + _EIGHT_ZEROS
     words[:, 1] = second + _EIGHT_ZEROS
     out[:, 16] = last + _ZERO

@@ -10,18 +10,17 @@ import sys
 import pyarrow as pa
 
 
-def _libc() -> ctypes.CDLL | None:
-    """glibc, when it has malloc_trim (musl and other systems do not)."""
-    if not sys.platform.startswith("linux"):
-        return None
+def _c_library() -> ctypes.CDLL | None:
+    """The C library (ctypes releases the GIL while its functions run), or None where it cannot be loaded."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return ctypes.CDLL(ctypes.util.find_library("c") or ("msvcrt" if sys.platform == "win32" else "libc.so.6"))
     except OSError:
         return None
-    return libc if hasattr(libc, "malloc_trim") else None
 
 
-_LIBC = _libc()
+C_LIBRARY = _c_library()
+# glibc, when it has malloc_trim (musl and other systems do not)
+_LIBC = C_LIBRARY if sys.platform.startswith("linux") and hasattr(C_LIBRARY, "malloc_trim") else None
 
 
 def release_memory() -> None:

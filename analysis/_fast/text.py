@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import sys
 
 import numpy as np
 import pandas as pd
 
 from .arrow import data_bytes, pieces
+from .memory import C_LIBRARY
 
 PIECE = 1 << 20  # rows per step: temporaries stay a few tens of MiB whatever the file size
 
@@ -27,13 +26,10 @@ SPACE_AT_EDGE = byte_table(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", non_ascii=True)  
 
 
 def _c_memchr():
-    """The C library's memchr (ctypes releases the GIL while it runs), or None where it cannot be loaded."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or ("msvcrt" if sys.platform == "win32" else "libc.so.6"))
-        memchr = libc.memchr
-    except (OSError, AttributeError):
-        return None
-    memchr.restype, memchr.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    """The C library's memchr, or None where it cannot be had."""
+    memchr = getattr(C_LIBRARY, "memchr", None)
+    if memchr is not None:
+        memchr.restype, memchr.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
     return memchr
 
 
