@@ -327,6 +327,23 @@ def test_ids_shared_across_batches_are_found(batched_parquet):
     assert shared["detail"].str.contains("is used by 2 rows").sum() >= 2  # ours and the sample's planted ones
 
 
+@pytest.mark.parametrize(
+    ("sizes", "expected"),
+    [
+        ([1_048_576, 951_424, 1_048_576, 951_424], [[0], [1], [2], [3]]),  # pyarrow's groups: one each
+        ([400_000] * 5, [[0, 1, 2], [3, 4]]),  # 1.2M, then the rest
+        ([600_000, 600_000, 600_000], [[0, 1], [2]]),  # 1.2M reaches a million; 600K is what is left
+        ([900_000, 700_000, 2_000_000, 10], [[0], [1], [2], [3]]),  # 1.6M would pass 1.5M; a big group alone
+        ([], []),
+    ],
+)
+def test_batches_are_whole_row_groups_of_about_a_million_rows(sizes, expected):
+    from analysis import batches
+
+    assert batches.BATCH_ROWS == 1_000_000
+    assert batches._batches(sizes) == expected
+
+
 @pytest.mark.parametrize("batch_rows", [None, 1, 5000, 10**9])
 def test_parquet_in_batches_gives_the_same_flags_csv(batched_parquet, tmp_path, monkeypatch, batch_rows):
     """The flag command normalizes Parquet a few row groups at a time: same flags.csv and summary, byte for
