@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from analysis.__main__ import MANIFEST, main
+from analysis._fast import memory
 from analysis._fast.hashing import text_digests
 from analysis.contract import LoadError
 from analysis.engines import dask as dask_engine
@@ -35,15 +37,19 @@ def scheduler():
         yield client.scheduler.address
 
 
-def test_local_workers_allocate_arrow_buffers_through_mimalloc(scheduler):
-    """memory.use_worker_pool, whether the workers were forked from a process using jemalloc or spawned."""
+def test_local_workers_use_their_memory_settings(scheduler):
+    """memory.use_worker_pool, whether the workers were forked from a process using jemalloc or spawned; glibc
+    takes its thresholds in each (Linux)."""
     from distributed import Client
 
     if not hasattr(pa, "mimalloc_memory_pool"):
         pytest.skip("pyarrow without mimalloc")
     with Client(scheduler) as client:
         pools = client.run(lambda: pa.default_memory_pool().backend_name)
+        settings = client.run(memory.use_worker_pool)
     assert sorted(pools.values()) == ["mimalloc", "mimalloc"]
+    linux = sys.platform.startswith("linux")
+    assert list(settings.values()) == [{"arrow_pool": "mimalloc", "glibc_thresholds": linux}] * 2
 
 
 @pytest.fixture(scope="module")
