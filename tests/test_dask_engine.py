@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -130,6 +131,42 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
 
     assert captured.out == ""  # progress goes to stderr: stdout keeps the command's one-line summary
     assert "100% Completed" in captured.err and "写出 writing flags" in captured.err
+
+
+@pytest.mark.parametrize("route", ["staged", "staged, copied by Python", "bytes"])
+def test_output_files_reach_the_output_folder_either_way(scheduler, applications, tmp_path, monkeypatch, route):
+    """Workers that can write into the command's staging folder (a folder of this machine) write their output
+    files there and the command moves them in (flags.csv's lines copied by the kernel, or by Python where it
+    cannot); a cluster of other machines sends the bytes. Either way: the pandas engine's flags.csv, the parts
+    in order, and no staging folder left."""
+    frame, _ = applications
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, tmp_path / "a.parquet")
+    pandas_flag(tmp_path / "a.parquet", tmp_path / "pandas")
+    path = tmp_path / "parts"  # (input parts: an output part each)
+    path.mkdir()
+    for i, start in enumerate(range(0, len(frame), 2500)):
+        pq.write_table(table.slice(start, 2500), path / f"part-{i}.parquet")
+    appended, staging = [], []
+    append, seen = dask_engine._append_file, dask_engine._staging_seen
+    monkeypatch.setattr(dask_engine, "_append_file", lambda fh, p: appended.append(p) or append(fh, p))
+    monkeypatch.setattr(
+        dask_engine,
+        "_staging_seen",
+        lambda client, folder: staging.append(folder) or (route != "bytes" and seen(client, folder)),
+    )
+    if route.endswith("by Python"):
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+
+    flag_with_dask(path, tmp_path / "dask", scheduler=scheduler, partitions=3)
+
+    assert (tmp_path / "dask" / "flags.csv").read_bytes() == (tmp_path / "pandas" / "flags.csv").read_bytes()
+    flags, _ = read_outputs(tmp_path / "dask")
+    part_files = sorted((tmp_path / "dask" / "flags").glob("part-*.parquet"))
+    joined = pd.concat([pd.read_parquet(p) for p in part_files], ignore_index=True)
+    assert joined["row"].tolist() == flags["row"].astype(int).tolist() and len(part_files) >= 2
+    assert len(appended) == (0 if route == "bytes" else len(part_files))
+    assert not any(p.exists() for p in appended) and not Path(staging[0]).exists()
 
 
 def test_gb18030_csv_in_blocks_gives_the_pandas_results(scheduler, applications, tmp_path, monkeypatch):

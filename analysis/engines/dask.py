@@ -6,8 +6,9 @@ the two dates, row, application id) are shuffled on the person; rules.overlap_fl
 Two things are global: where each partition starts in the file (so `row` is the file row, header = 1: Parquet
 metadata says it, a CSV is counted in a first pass) and the application ids that more than one row uses
 anywhere in the input (found from hashes the partitions give, then marked on their rows). The client writes
-every output file, so workers need to read the input but never to write into the output folder. See
-docs/large-data.md."""
+every output file, so workers need to read the input but never to write into the output folder: workers that
+can write into a staging folder of the client's machine (a local cluster's) leave their output files there for
+it, others send the bytes. See docs/large-data.md."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ import contextlib
 import importlib.util
 import logging
 import math
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +65,7 @@ from .dask_parts import (
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
+COPY_BLOCK = 16 << 20  # bytes copied at a time where the kernel cannot copy a staged file
 SETTINGS = {
     "dataframe.convert-string": False,  # text as the pandas path holds it
     # a local cluster's scheduler hands a worker its next partition only when it is free: with Dask's 1.1 each
@@ -162,23 +167,54 @@ def _compute(client: Any, collections: list, show: bool) -> list:
 
 def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: Path, show: bool) -> tuple[int, int]:
     """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv, from the futures of
-    output_files in file order; returns (parts written, rows flagged: a row's flags are all in one part)."""
+    output_files in file order (their bytes, or the files they staged); returns (parts written, rows flagged: a
+    row's flags are all in one part)."""
     parts_dir = out_dir / "flags"
     parts_dir.mkdir(parents=True, exist_ok=True)
     for old in parts_dir.glob("part-*.parquet"):
         old.unlink()
     written = flagged = 0
-    with (out_dir / export.FLAGS_CSV).open("wb") as fh:
+    # (unbuffered: staged lines are copied in by the kernel, at the file's own position)
+    with (out_dir / export.FLAGS_CSV).open("wb", buffering=0) as fh:
         fh.write(codecs.BOM_UTF8 + header_line(header.columns))  # (export.FLAGS_CSV_ENCODING: UTF-8 with a BOM)
         for future in tqdm(parts, desc="写出 writing flags", unit="part", file=sys.stderr, disable=not show):
             lines, parquet, rows_flagged = future.result()
             future.release()
-            if parquet:
-                (parts_dir / f"part-{written:05d}.parquet").write_bytes(parquet)
+            if not parquet:
+                continue
+            target = parts_dir / f"part-{written:05d}.parquet"
+            if isinstance(parquet, bytes):
+                target.write_bytes(parquet)
                 fh.write(lines)
-                written += 1
-                flagged += rows_flagged
+            else:
+                shutil.move(parquet, target)
+                _append_file(fh, Path(lines))
+            written += 1
+            flagged += rows_flagged
     return written, flagged
+
+
+def _append_file(fh: Any, path: Path) -> None:
+    """The content of the file at `path` appended to the open file `fh` (then removed): copied by the kernel
+    where it can (Linux's copy_file_range: 209 MB in 0.08 s here, against 0.6 s through Python's bytes)."""
+    with path.open("rb") as src:
+        size, done = os.fstat(src.fileno()).st_size, 0
+        if hasattr(os, "copy_file_range"):
+            with contextlib.suppress(OSError):  # (another file system, an old kernel: copied below)
+                while done < size:
+                    copied = os.copy_file_range(src.fileno(), fh.fileno(), size - done)
+                    if not copied:
+                        break
+                    done += copied
+        src.seek(done)
+        shutil.copyfileobj(src, fh, COPY_BLOCK)
+    path.unlink()
+
+
+def _staging_seen(client: Any, folder: str) -> bool:
+    """Whether every worker can write into `folder`, a folder of this machine: a local cluster's can, and write
+    their output files there (output_files); a cluster of other machines sends the bytes instead."""
+    return all(client.run(os.access, folder, os.W_OK).values())
 
 
 @dataclass
@@ -197,14 +233,20 @@ class _Work:
 
 
 def _submit(
-    client: Any, found: Input, starts: list[int], maybe_shared: np.ndarray | None, partitions: int | None
+    client: Any,
+    found: Input,
+    starts: list[int],
+    maybe_shared: np.ndarray | None,
+    partitions: int | None,
+    staging: str | None = None,
 ) -> _Work:
     """Each input partition normalized once, its usable rows' rule columns cut into pieces by person; each person
     partition (one piece of every input partition) through the overlap rules; then, with case numbers over the
     whole input, each input partition's flags as the output files' bytes. Application ids several rows use are
     found from 64-bit hashes: the repeated ones (`maybe_shared`, when a first pass found them: a CSV; else the
     input partitions give the hashes) are told apart as text among each partition's rows (ids_with_digests), and
-    their rows marked afterwards (row_part, overlap_part)."""
+    their rows marked afterwards (row_part, overlap_part). `staging`: a folder the workers write their output
+    files into (output_files), else they send the bytes."""
     check_documents = contract_load_report("", "", None, 0, found.columns, []).documents_checked
     n_in = len(starts) - 1
     n_person = partitions or max(1, math.ceil(starts[-1] / ROWS_PER_PARTITION))
@@ -253,7 +295,10 @@ def _submit(
     )
     own = client.map(_item, rows_of, [0] * n_in)
     outputs = [
-        client.submit(output_files, own[i], numbering, *split[i::n_in], **_turn(workers, i)) for i in range(n_in)
+        client.submit(
+            output_files, own[i], numbering, *split[i::n_in], folder=staging, name=f"{i:05d}", **_turn(workers, i)
+        )
+        for i in range(n_in)
     ]
     counts = client.map(_item, tallies, [1] * len(tallies))
     return _Work(facts, counts, outputs, client.submit(len, numbering), shared)
@@ -328,8 +373,9 @@ def flag_with_dask(
                 starts, maybe_shared = starts_of(found.lengths), None
             else:
                 starts, maybe_shared = first_pass(_compute, client, found, show)
-            with readable(found):
-                work = _submit(client, found, starts, maybe_shared, partitions)
+            with readable(found), tempfile.TemporaryDirectory(prefix="analysis-flags-") as staging:
+                seen = _staging_seen(client, staging)
+                work = _submit(client, found, starts, maybe_shared, partitions, staging if seen else None)
                 _show(work.outputs, show)
                 facts = FileFacts()
                 for part_facts in client.gather(work.facts):

@@ -7,6 +7,7 @@ export.flags_for_csv."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -243,10 +244,14 @@ def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.D
     return export.flags_for_csv(_in_order(joined([row_flags, *overlaps])), case_keys)
 
 
-def output_files(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> tuple[bytes, bytes, int]:
-    """output_part as the bytes of its flags.csv lines and of its Parquet part, and its rows flagged: the worker
-    builds the files' content, the machine running the command only writes it (workers never write into the
-    output folder)."""
+def output_files(
+    row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame, folder: str | None = None, name: str = ""
+) -> tuple[bytes | str, bytes | str, int]:
+    """output_part as the content of its flags.csv lines and of its Parquet part, and its rows flagged: the
+    worker builds the files' content, the machine running the command puts it in the output folder (workers
+    never write into it). The content is the bytes; or, with `folder` (a staging folder the worker can write
+    to: a local cluster's), the paths of the two files `name`.csv and `name`.parquet written there (an empty
+    part: b"", b"", 0 either way)."""
     part = output_part(row_flags, case_keys, *overlaps)
     if not len(part):
         return b"", b"", 0
@@ -259,4 +264,16 @@ def output_files(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.
         use_dictionary=["flag", "province_code"],
         write_statistics=["row"],
     )
-    return rows_bytes(part), parquet.getvalue(), int(part["row"].nunique())
+    lines, rows_flagged = rows_bytes(part), int(part["row"].nunique())
+    if folder is None:
+        return lines, parquet.getvalue(), rows_flagged
+    return _staged(folder, f"{name}.csv", lines), _staged(folder, f"{name}.parquet", parquet.getbuffer()), rows_flagged
+
+
+def _staged(folder: str, name: str, content: bytes | memoryview) -> str:
+    """`content` as the file `name` in `folder`, whole or not at all (a task run again replaces it); its path."""
+    path = Path(folder) / name
+    partial = path.with_name(f"{name}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+    return str(path)
