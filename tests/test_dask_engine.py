@@ -169,6 +169,26 @@ def test_output_files_reach_the_output_folder_either_way(scheduler, applications
     assert not any(p.exists() for p in appended) and not Path(staging[0]).exists()
 
 
+def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp_path, monkeypatch):
+    frame, _ = applications
+    path = tmp_path / "a.parquet"
+    frame.head(300).to_parquet(path, index=False)
+    staging, seen = [], dask_engine._staging_seen
+    monkeypatch.setattr(
+        dask_engine, "_staging_seen", lambda client, folder: staging.append(folder) or seen(client, folder)
+    )
+
+    def disk_full(client, parts, *rest):
+        assert all(part.result()[1] for part in parts)  # each part staged its files (they have flags)
+        assert len(list(Path(staging[0]).iterdir())) == 2 * len(parts)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(dask_engine, "_write_flags", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        flag_with_dask(path, tmp_path / "out", scheduler=scheduler)
+    assert not Path(staging[0]).exists()
+
+
 def test_gb18030_csv_in_blocks_gives_the_pandas_results(scheduler, applications, tmp_path, monkeypatch):
     frame, _ = applications
     path = tmp_path / "申请.csv"
