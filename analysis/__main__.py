@@ -19,6 +19,9 @@ from pathlib import Path, PurePosixPath
 from . import config, messages, outcomes
 
 MANIFEST = ".analysis-files.json"  # in --out: the files flag/report wrote there, for `clean`
+# Arrow's mimalloc in a local Dask worker gives freed memory back at once, not after a second: a worker held
+# 200 MB of it at its peak (engines.dask.SETTINGS passes the same to workers it spawns)
+WORKER_MIMALLOC = ("MIMALLOC_PURGE_DELAY", "0")
 
 
 class Refused(Exception):
@@ -39,6 +42,11 @@ def _step(text: str, show: bool) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
+def _on_dask(args: argparse.Namespace) -> bool:
+    """The flag command runs on the Dask engine (--engine dask, or an option only it takes)."""
+    return args.command == "flag" and bool(args.engine == "dask" or args.scheduler or args.worker_memory)
+
+
 def _flag(args: argparse.Namespace) -> int:
     from ._fast.memory import release_memory, use_memory_settings_for_large_runs
     from .contract import FLAGS, LoadError
@@ -48,7 +56,7 @@ def _flag(args: argparse.Namespace) -> int:
     from .rules import flag_loaded
 
     show = sys.stderr.isatty()
-    if args.engine == "dask" or args.scheduler or args.worker_memory:
+    if _on_dask(args):
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
         if args.register:
@@ -353,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         args.workbook = str(book)
     if getattr(args, "persons", 1) < 1:
         parser.error("--persons must be at least 1")
+    if _on_dask(args):  # (before pyarrow loads: its mimalloc reads its options then; forked workers inherit them)
+        os.environ.setdefault(*WORKER_MIMALLOC)
     refused: tuple[type[Exception], ...] = (Refused,)
     if args.command != "clean":  # clean imports no pandas: `make clean` needs no .venv
         from .contract import LoadError

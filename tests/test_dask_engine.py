@@ -316,6 +316,30 @@ def test_unreachable_scheduler_is_a_one_line_error(applications, tmp_path, monke
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_dask_engine_has_arrows_mimalloc_give_memory_back_at_once(tmp_path):
+    """MIMALLOC_PURGE_DELAY=0 is set before pyarrow loads (mimalloc reads its options then, and a local cluster's
+    workers are forked from this process): mimalloc says so when asked to be verbose. The pandas engine keeps the
+    default (it allocates through jemalloc)."""
+    import subprocess
+
+    if not hasattr(pa, "mimalloc_memory_pool"):
+        pytest.skip("pyarrow without mimalloc")
+    source = tmp_path / "a.csv"
+    pd.DataFrame(
+        {"application_id": ["A"], "id_number": ["11010519491231002X"], "province": ["11"], "applied_on": ["2020-01-01"]}
+    ).to_csv(source, index=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")} | {"MIMALLOC_VERBOSE": "1"}
+
+    def purge_delay(*engine: str) -> list[str]:
+        command = [sys.executable, "-m", "analysis", "flag", str(source), "--out", str(tmp_path / "out"), *engine]
+        run = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        return [line.strip() for line in run.stderr.splitlines() if "option 'purge_delay'" in line]
+
+    assert purge_delay("--engine", "dask") == ["option 'purge_delay': 0"]
+    default = purge_delay()
+    assert len(default) == 1 and default != ["option 'purge_delay': 0"]  # (mimalloc's own: 1000 ms in pyarrow 26)
+
+
 def test_cli_engine_dask_on_an_existing_cluster(scheduler, applications, tmp_path):
     """`flag --scheduler ADDRESS` runs on that cluster and writes what the pandas engine writes."""
     source = tmp_path / "a.parquet"
