@@ -19,9 +19,6 @@ from pathlib import Path, PurePosixPath
 from . import config, messages, outcomes
 
 MANIFEST = ".analysis-files.json"  # in --out: the files flag/report wrote there, for `clean`
-# Arrow's mimalloc in a local Dask worker gives freed memory back at once, not after a second: a worker held
-# 200 MB of it at its peak (engines.dask.SETTINGS passes the same to workers it spawns)
-WORKER_MIMALLOC = ("MIMALLOC_PURGE_DELAY", "0")
 
 
 class Refused(Exception):
@@ -362,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "persons", 1) < 1:
         parser.error("--persons must be at least 1")
     if _on_dask(args):  # (before pyarrow loads: its mimalloc reads its options then; forked workers inherit them)
-        os.environ.setdefault(*WORKER_MIMALLOC)
+        for name, value in config.DASK_WORKER_ENVIRON.items():
+            os.environ.setdefault(name, value)
     refused: tuple[type[Exception], ...] = (Refused,)
     if args.command != "clean":  # clean imports no pandas: `make clean` needs no .venv
         from .contract import LoadError

@@ -78,14 +78,12 @@ SETTINGS = {
     # above 128 KiB is then fresh pages from the system, faulted in again for each partition (a fifth of the
     # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims after each input
     # partition itself (release_memory).
-    # MIMALLOC_PURGE_DELAY=0: Arrow's mimalloc gives freed memory back at once instead of after a second (a
-    # worker's peak 679 -> 626 MiB at 10M rows; mimalloc reads it when pyarrow loads, so a worker forked from the
-    # flag command has it from there: analysis.__main__.WORKER_MIMALLOC)
+    # (config.DASK_WORKER_ENVIRON: for a spawned worker; a forked one has it from the flag command)
     "distributed.nanny.pre-spawn-environ": {
         "OMP_NUM_THREADS": 1,
         "MKL_NUM_THREADS": 1,
         "OPENBLAS_NUM_THREADS": 1,
-        "MIMALLOC_PURGE_DELAY": 0,
+        **config.DASK_WORKER_ENVIRON,
     },
 }
 
