@@ -39,11 +39,6 @@ def _step(text: str, show: bool) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def _on_dask(args: argparse.Namespace) -> bool:
-    """The flag command runs on the Dask engine (--engine dask, or an option only it takes)."""
-    return args.command == "flag" and bool(args.engine == "dask" or args.scheduler or args.worker_memory)
-
-
 def _flag(args: argparse.Namespace) -> int:
     from ._fast.memory import release_memory, use_memory_settings_for_large_runs
     from .contract import FLAGS, LoadError
@@ -53,7 +48,7 @@ def _flag(args: argparse.Namespace) -> int:
     from .rules import flag_loaded
 
     show = sys.stderr.isatty()
-    if _on_dask(args):
+    if args.dask:
         if args.workbook:
             raise LoadError("--workbook is written by the pandas engine only; run without --engine dask for it")
         if args.register:
@@ -358,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         args.workbook = str(book)
     if getattr(args, "persons", 1) < 1:
         parser.error("--persons must be at least 1")
-    if _on_dask(args):  # (before pyarrow loads: its mimalloc reads its options then; forked workers inherit them)
+    # the flag command on the Dask engine (--engine dask, or an option only it takes)
+    args.dask = args.command == "flag" and bool(args.engine == "dask" or args.scheduler or args.worker_memory)
+    if args.dask:  # (before pyarrow loads: its mimalloc reads its options then; forked workers inherit them)
         for name, value in config.DASK_WORKER_ENVIRON.items():
             os.environ.setdefault(name, value)
     refused: tuple[type[Exception], ...] = (Refused,)

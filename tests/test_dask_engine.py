@@ -19,7 +19,7 @@ from analysis._fast import memory
 from analysis._fast.hashing import text_digests
 from analysis.contract import LoadError
 from analysis.engines import dask as dask_engine
-from analysis.engines import dask_input
+from analysis.engines import dask_input, dask_output
 from analysis.engines.dask import ClusterError, flag_with_dask
 from analysis.engines.dask_parts import ids_with_digests, shared_counts
 from analysis.id_types import TYPES
@@ -148,11 +148,11 @@ def test_output_files_reach_the_output_folder_either_way(scheduler, applications
     for i, start in enumerate(range(0, len(frame), 2500)):
         pq.write_table(table.slice(start, 2500), path / f"part-{i}.parquet")
     appended, staging = [], []
-    append, seen = dask_engine._append_file, dask_engine._staging_seen
-    monkeypatch.setattr(dask_engine, "_append_file", lambda fh, p: appended.append(p) or append(fh, p))
+    append, seen = dask_output._append_file, dask_engine.staging_seen
+    monkeypatch.setattr(dask_output, "_append_file", lambda fh, p: appended.append(p) or append(fh, p))
     monkeypatch.setattr(
         dask_engine,
-        "_staging_seen",
+        "staging_seen",
         lambda client, folder: staging.append(folder) or (route != "bytes" and seen(client, folder)),
     )
     if route.endswith("by Python"):
@@ -173,9 +173,9 @@ def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp
     frame, _ = applications
     path = tmp_path / "a.parquet"
     frame.head(300).to_parquet(path, index=False)
-    staging, seen = [], dask_engine._staging_seen
+    staging, seen = [], dask_engine.staging_seen
     monkeypatch.setattr(
-        dask_engine, "_staging_seen", lambda client, folder: staging.append(folder) or seen(client, folder)
+        dask_engine, "staging_seen", lambda client, folder: staging.append(folder) or seen(client, folder)
     )
 
     def disk_full(client, parts, *rest):
@@ -183,7 +183,7 @@ def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp
         assert len(list(Path(staging[0]).iterdir())) == 2 * len(parts)
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(dask_engine, "_write_flags", disk_full)
+    monkeypatch.setattr(dask_engine, "write_flags", disk_full)
     with pytest.raises(OSError, match="No space left"):
         flag_with_dask(path, tmp_path / "out", scheduler=scheduler)
     assert not Path(staging[0]).exists()

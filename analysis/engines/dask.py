@@ -12,13 +12,10 @@ it, others send the bytes. See docs/large-data.md."""
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import importlib.util
 import logging
 import math
-import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -28,15 +25,12 @@ from typing import Any
 
 import dask
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from dask.utils import parse_bytes
 from distributed import Client, LocalCluster, progress
 from distributed.utils import is_kernel
-from tqdm import tqdm
 
 from .. import config, export, matching
-from .._fast.csv import header_line
 from .._fast.memory import use_worker_pool
 from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
@@ -51,6 +45,7 @@ from .dask_input import (
     repeated_digests,
     starts_of,
 )
+from .dask_output import staging_seen, write_flags
 from .dask_pairs import find_pairs
 from .dask_parts import (
     FLAGS_META,
@@ -65,7 +60,6 @@ from .dask_parts import (
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "15s"
-COPY_BLOCK = 16 << 20  # bytes copied at a time where the kernel cannot copy a staged file
 SETTINGS = {
     "dataframe.convert-string": False,  # text as the pandas path holds it
     # a local cluster's scheduler hands a worker its next partition only when it is free: with Dask's 1.1 each
@@ -77,14 +71,9 @@ SETTINGS = {
     # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap threshold: every array
     # above 128 KiB is then fresh pages from the system, faulted in again for each partition (a fifth of the
     # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims after each input
-    # partition itself (release_memory).
-    # (config.DASK_WORKER_ENVIRON: for a spawned worker; a forked one has it from the flag command)
-    "distributed.nanny.pre-spawn-environ": {
-        "OMP_NUM_THREADS": 1,
-        "MKL_NUM_THREADS": 1,
-        "OPENBLAS_NUM_THREADS": 1,
-        **config.DASK_WORKER_ENVIRON,
-    },
+    # partition itself (release_memory). config.DASK_WORKER_ENVIRON: for spawned workers (forked ones have it).
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+    | config.DASK_WORKER_ENVIRON,
 }
 
 
@@ -169,58 +158,6 @@ def _compute(client: Any, collections: list, show: bool) -> list:
 
 
 # ---------------------------------------------------------------- the command
-
-
-def _write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: Path, show: bool) -> tuple[int, int]:
-    """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv, from the futures of
-    output_files in file order (their bytes, or the files they staged); returns (parts written, rows flagged: a
-    row's flags are all in one part)."""
-    parts_dir = out_dir / "flags"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    for old in parts_dir.glob("part-*.parquet"):
-        old.unlink()
-    written = flagged = 0
-    # (unbuffered: staged lines are copied in by the kernel, at the file's own position)
-    with (out_dir / export.FLAGS_CSV).open("wb", buffering=0) as fh:
-        fh.write(codecs.BOM_UTF8 + header_line(header.columns))  # (export.FLAGS_CSV_ENCODING: UTF-8 with a BOM)
-        for future in tqdm(parts, desc="写出 writing flags", unit="part", file=sys.stderr, disable=not show):
-            lines, parquet, rows_flagged = future.result()
-            future.release()
-            if not parquet:
-                continue
-            target = parts_dir / f"part-{written:05d}.parquet"
-            if isinstance(parquet, bytes):
-                target.write_bytes(parquet)
-                fh.write(lines)
-            else:
-                shutil.move(parquet, target)
-                _append_file(fh, Path(lines))
-            written += 1
-            flagged += rows_flagged
-    return written, flagged
-
-
-def _append_file(fh: Any, path: Path) -> None:
-    """The content of the file at `path` appended to the open file `fh` (then removed): copied by the kernel
-    where it can (Linux's copy_file_range: 209 MB in 0.08 s here, against 0.6 s through Python's bytes)."""
-    with path.open("rb") as src:
-        size, done = os.fstat(src.fileno()).st_size, 0
-        if hasattr(os, "copy_file_range"):
-            with contextlib.suppress(OSError):  # (another file system, an old kernel: copied below)
-                while done < size:
-                    copied = os.copy_file_range(src.fileno(), fh.fileno(), size - done)
-                    if not copied:
-                        break
-                    done += copied
-        src.seek(done)
-        shutil.copyfileobj(src, fh, COPY_BLOCK)
-    path.unlink()
-
-
-def _staging_seen(client: Any, folder: str) -> bool:
-    """Whether every worker can write into `folder`, a folder of this machine: a local cluster's can, and write
-    their output files there (output_files); a cluster of other machines sends the bytes instead."""
-    return all(client.run(os.access, folder, os.W_OK).values())
 
 
 @dataclass
@@ -380,7 +317,7 @@ def flag_with_dask(
             else:
                 starts, maybe_shared = first_pass(_compute, client, found, show)
             with readable(found), tempfile.TemporaryDirectory(prefix="analysis-flags-") as staging:
-                seen = _staging_seen(client, staging)
+                seen = staging_seen(client, staging)
                 work = _submit(client, found, starts, maybe_shared, partitions, staging if seen else None)
                 _show(work.outputs, show)
                 facts = FileFacts()
@@ -394,7 +331,7 @@ def flag_with_dask(
                 del work
                 out_dir.mkdir(parents=True, exist_ok=True)
                 header = output_part(FLAGS_META, CaseNumbers(pa.array([], pa.large_string())))
-                _, flagged = _write_flags(client, outputs, header, out_dir, show)
+                _, flagged = write_flags(client, outputs, header, out_dir, show)
             result["rows_flagged"], result["rows_clean"] = flagged, report.rows_read - flagged
             pairs = find_pairs(_compute, client, found, starts, shared, show)
 
