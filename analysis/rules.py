@@ -217,10 +217,8 @@ def _with_text(records: pd.DataFrame, found: _Found, reasons: dict[int, pd.Serie
     for kind, reason in reasons.items():
         mine = found.kind == kind
         if mine.any():
-            given = arrow_of(take(reason, found.flagged[mine])).cast(pa.large_string())
-            detail = pc.replace_with_mask(
-                detail, pa.array(mine), given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
-            )
+            given = arrow_of(take(reason, found.flagged[mine])).cast(pa.large_string()).combine_chunks()
+            detail = pc.replace_with_mask(detail, pa.array(mine), given)
     flag = pd.Series(as_str(coded_text(found.kind.astype(np.int64), FLAGS)), index=index)
     return pd.DataFrame(
         {

@@ -15,7 +15,7 @@ from analysis._fast import csv as csv_module
 from analysis._fast.csv import write_csv
 from analysis._fast.hashing import duplicated_mask
 from analysis._fast.sets import count_distinct, isin_small, maybe_repeated, repeated, unique_sorted
-from analysis._fast.sorting import argsort_stable
+from analysis._fast.sorting import argsort_stable, grouped
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
 # Text an analyst's export can hold: separators, quotes, line breaks, a lone CR, CJK, nothing at all.
@@ -410,3 +410,12 @@ def test_replaced_rebuilds_only_the_chunks_with_positions():
     assert got.fillna("-").tolist() == ["a", "x", "c", "d", "e", "-", "g", "z"]
     untouched = arrow.arrow_of(got).chunk(1)
     assert untouched.buffers()[2].address == chunks[1].buffers()[2].address  # the middle chunk is not copied
+
+
+@pytest.mark.parametrize("buckets", [1, 3, 10, 70_000])
+def test_grouped_is_each_groups_positions_in_row_order(buckets):
+    bucket = np.random.default_rng(buckets).integers(0, buckets, 5_000).astype(np.uint64)
+    order, bounds = grouped(bucket, buckets)
+    assert len(bounds) == buckets + 1 and bounds[-1] == len(bucket)
+    for b in sorted({0, buckets - 1, int(bucket[0])}):
+        assert order[bounds[b] : bounds[b + 1]].tolist() == np.flatnonzero(bucket == b).tolist()

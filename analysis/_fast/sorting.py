@@ -1,4 +1,4 @@
-"""A stable argsort of large integer keys."""
+"""A stable argsort of large integer keys, and rows grouped by a small one."""
 
 from __future__ import annotations
 
@@ -27,3 +27,12 @@ def argsort_stable(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     nearly = key[rows]
     finish = np.argsort(nearly, kind="stable")
     return rows[finish], nearly[finish]
+
+
+def grouped(bucket: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """(positions grouped by `bucket` (0 to buckets-1), each group in row order; the groups' bounds in them): group
+    b is order[bounds[b]:bounds[b + 1]]. Plain form: `np.flatnonzero(bucket == b)` per group, a pass each; here one
+    stable sort of 16-bit numbers (a radix sort: a tenth of the time of a sort of 64-bit ones)."""
+    small = bucket.astype(np.uint16 if buckets <= 1 << 16 else np.int64)
+    order = np.argsort(small, kind="stable")
+    return order, np.r_[0, np.cumsum(np.bincount(small, minlength=buckets))]

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from .._fast.hashing import text_digests
 from .._fast.memory import release_memory
 from .._fast.sets import repeated
+from .._fast.sorting import grouped
 from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
 from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
 from ..values import as_text
@@ -206,12 +207,9 @@ def id_digests(ids: pd.Series, buckets: int) -> list[np.ndarray]:
     hash: the same id falls in the same group in every partition."""
     digest, present = text_digests(ids)
     digest = digest[present]
-    bucket = ((digest >> np.uint64(40)) % np.uint64(buckets)).astype(np.uint16 if buckets <= 1 << 16 else np.int64)
-    # grouped by one stable sort (a radix sort of 16-bit numbers), not a pass per group: each group's hashes
-    # in row order, as a mask per group would give them
-    grouped = digest[np.argsort(bucket, kind="stable")]
-    bounds = np.r_[0, np.cumsum(np.bincount(bucket, minlength=buckets))]
-    return [grouped[bounds[b] : bounds[b + 1]] for b in range(buckets)]
+    order, bounds = grouped((digest >> np.uint64(40)) % np.uint64(buckets), buckets)
+    digest = digest[order]
+    return [digest[bounds[b] : bounds[b + 1]] for b in range(buckets)]
 
 
 def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list[np.ndarray]]:
