@@ -21,7 +21,7 @@ from analysis.contract import LoadError
 from analysis.engines import dask as dask_engine
 from analysis.engines import dask_input, dask_output
 from analysis.engines.dask import ClusterError, flag_with_dask
-from analysis.engines.dask_parts import ids_with_digests, shared_counts
+from analysis.engines.dask_parts import _dates, _days, ids_with_digests, shared_counts
 from analysis.id_types import TYPES
 from analysis.sample import CHINESE_HEADERS, generate
 
@@ -426,3 +426,34 @@ def test_shared_ids_are_counted_as_text_once_per_row():
     assert sorted(found) == ["A1", "B7", "B7", "C3"]
     assert shared_counts(found).to_dict() == {"B7": 2}
     assert ids_with_digests(np.zeros(0, np.uint64), row_flags, *pieces).empty  # no hash repeats: nothing looked at
+
+
+def test_dates_cross_the_shuffle_as_days_and_come_back_the_same():
+    """Dates travel between workers as int32 days: before 1970 (floored to their own day), a leap day, the last
+    day of 32-bit seconds and a missing date come back as the datetime64[s] normalize gave."""
+    dates = pd.Series(
+        pd.to_datetime(["1969-12-31", "1900-02-28", None, "2024-02-29", "1970-01-01", "2038-01-20"]).astype(
+            "datetime64[s]"
+        )
+    )
+    days = _days(dates, np.array([0, 1, 2, 3, 4, 5, 3]))
+
+    assert days.dtype == np.int32 and days.tolist()[:2] == [-1, -25509] and days[4] == 0
+    back = _dates(days)
+    assert back.dtype == np.dtype("datetime64[s]")
+    assert back.tolist()[:2] == dates.tolist()[:2] and np.isnat(back[2]) and back[6] == back[3]
+    assert (back[[0, 1, 3, 4, 5]] == dates.to_numpy()[[0, 1, 3, 4, 5]]).all()
+
+
+def test_id_hashes_fall_in_the_same_group_in_every_partition():
+    """id_digests sorts each partition's hashes into groups by value range: an id's hash is in the same group
+    whichever partition it comes from, each group sorted, the missing ids left out."""
+    ids = pd.Series([f"A{i:06d}" for i in range(2_000)] + [None], dtype="str")
+    groups = dask_input.id_digests(ids, 7)
+    other = dask_input.id_digests(ids.iloc[::-1].iloc[:1_000], 7)  # a partition of some of them, in another order
+
+    assert len(groups) == 7 and sum(len(g) for g in groups) == 2_000
+    assert all((np.diff(g.astype(np.float64)) >= 0).all() for g in groups)
+    for b in range(7):
+        assert set(other[b]) <= set(groups[b])
+    assert sorted(np.concatenate(groups)) == sorted(text_digests(ids)[0][:2_000])

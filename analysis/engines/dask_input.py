@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 from .._fast.hashing import text_digests
 from .._fast.memory import release_memory
 from .._fast.sets import repeated
-from .._fast.sorting import grouped
 from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
 from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
 from ..values import as_text
@@ -206,9 +205,11 @@ def id_digests(ids: pd.Series, buckets: int) -> list[np.ndarray]:
     """The 64-bit hashes of application ids (as normalize reads them; none for empty ones) in `buckets` groups by
     hash: the same id falls in the same group in every partition."""
     digest, present = text_digests(ids)
-    digest = digest[present]
-    order, bounds = grouped((digest >> np.uint64(40)) % np.uint64(buckets), buckets)
-    digest = digest[order]
+    # sorted, group b being the hashes from b/buckets to (b + 1)/buckets of their range: numpy sorts 64-bit
+    # numbers with SIMD, faster than it groups them by a computed bucket (7-10 ms against 22 ms a million)
+    digest = np.sort(digest[present])
+    starts = np.array([(b << 64) // buckets for b in range(1, buckets)], dtype=np.uint64)
+    bounds = np.r_[0, np.searchsorted(digest, starts), len(digest)]
     return [digest[bounds[b] : bounds[b + 1]] for b in range(buckets)]
 
 

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import export, rules
-from .._fast.arrow import joined, null_text, rows, take
+from .._fast.arrow import arrow_of, joined, null_text, rows, take
 from .._fast.csv import rows_bytes
 from .._fast.hashing import text_digests
 from .._fast.memory import release_memory
@@ -37,15 +38,24 @@ FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") 
 _NO_DAY = np.iinfo(np.int32).min  # a missing date among days as int32
 
 
-def _days(values: pd.Series) -> np.ndarray:
-    """Dates as int32 days since 1970 (_NO_DAY for none): half the bytes of datetime64 on the way."""
-    days = values.to_numpy(dtype="datetime64[D]")
-    return np.where(np.isnat(days), _NO_DAY, days.astype(np.int64)).astype(np.int32)
+_DAY = 86_400
+_NAT = np.iinfo(np.int64).min  # NaT among datetime64 values as int64
+
+
+def _days(values: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The dates at positions `at` as int32 days since 1970 (_NO_DAY for none): half the bytes of datetime64 on
+    the way. (Integer arithmetic on the seconds: a third of the time of numpy's datetime casts.)"""
+    seconds = values.to_numpy(dtype="datetime64[s]").view(np.int64)[at]
+    days = (seconds // _DAY).astype(np.int32)  # (floor: a date before 1970 is the day it falls in)
+    days[seconds == _NAT] = _NO_DAY
+    return days
 
 
 def _dates(days: np.ndarray) -> np.ndarray:
     """_days back to datetime64[s] (NaT for none), as normalize gives them."""
-    return np.where(days == _NO_DAY, np.datetime64("NaT"), days.astype("datetime64[D]")).astype("datetime64[s]")
+    seconds = days.astype(np.int64) * _DAY
+    seconds[days == _NO_DAY] = _NAT
+    return seconds.view("datetime64[s]")
 
 
 def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.DataFrame]:
@@ -68,8 +78,8 @@ def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.Data
             **({"other_key": take(records["other_key"], where).array} if other.any() else {}),
             "application_id": take(records["application_id"], where).array,
             "row": records["row"].to_numpy()[where],
-            "applied_on": _days(records["applied_on"])[where],
-            "cancelled_on": _days(records["cancelled_on"])[where],
+            "applied_on": _days(records["applied_on"], where),
+            "cancelled_on": _days(records["cancelled_on"], where),
             "province": records["province_code"].cat.codes.to_numpy()[where],  # int8 codes of CODE_CATEGORIES
         },
         copy=False,
@@ -110,7 +120,6 @@ def input_part(
     del usable
     digests = id_digests(pd.concat(ids, ignore_index=True), id_buckets) if id_buckets else []
     del ids
-    release_memory()  # (a long-lived worker: normalizing's freed temporaries back to the system between parts)
     return joined(flags), pieces, facts, digests
 
 
@@ -166,8 +175,12 @@ def _shared_id_flags(found: pd.DataFrame, shared: pd.Series) -> pd.DataFrame:
 
 def _in_order(flags: pd.DataFrame) -> pd.DataFrame:
     """Flags ordered by row, then flag (rules.flag_applications' order)."""
-    rank = pd.Categorical(flags["flag"], categories=FLAGS).codes.astype("int64")
+    # (each flag's place in FLAGS by Arrow's hash of the few kinds: a third of the time of pandas' Categorical)
+    rank = pc.index_in(arrow_of(flags["flag"]), value_set=_FLAG_KINDS).to_numpy().astype(np.int64)
     return rows(flags, np.argsort(flags["row"].to_numpy() * len(FLAGS) + rank, kind="stable"))
+
+
+_FLAG_KINDS = pa.array(FLAGS, pa.large_string())
 
 
 def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -196,6 +209,7 @@ def overlap_part(
     invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
     # partition's order (_pieces sorts stably)
+    release_memory()
     part = joined(_alike(list(pieces)))
     del pieces
     if "other_key" in part.columns:  # input partitions numbered their `<id_type>:<number>` keys each: number
