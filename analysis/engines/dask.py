@@ -70,8 +70,9 @@ SETTINGS = {
     "distributed.worker.profile.enabled": False,
     # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap threshold: every array
     # above 128 KiB is then fresh pages from the system, faulted in again for each partition (a fifth of the
-    # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims after each input
-    # partition itself (release_memory). config.DASK_WORKER_ENVIRON: for spawned workers (forked ones have it).
+    # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims before and after
+    # each person partition itself (release_memory). config.DASK_WORKER_ENVIRON: for spawned workers (forked ones
+    # have it).
     "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
     | config.DASK_WORKER_ENVIRON,
 }
