@@ -355,9 +355,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--persons must be at least 1")
     # the flag command on the Dask engine (--engine dask, or an option only it takes)
     args.dask = args.command == "flag" and bool(args.engine == "dask" or args.scheduler or args.worker_memory)
-    if args.dask:  # (before pyarrow loads: its mimalloc reads its options then; forked workers inherit them)
-        for name, value in config.DASK_WORKER_ENVIRON.items():
-            os.environ.setdefault(name, value)
     refused: tuple[type[Exception], ...] = (Refused,)
     if args.command != "clean":  # clean imports no pandas: `make clean` needs no .venv
         from .contract import LoadError

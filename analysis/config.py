@@ -36,10 +36,3 @@ def display_path(path: str | Path) -> str:
         return p.relative_to(PROJ_ROOT).as_posix()
     except ValueError:
         return Path(path).name
-
-
-# Arrow's mimalloc in a Dask worker gives freed memory back at once instead of after a second: a worker had held
-# up to 200 MB it had freed at its peak (the largest worker 664 -> 625 MiB at 10M rows). mimalloc reads it when
-# pyarrow loads, so the flag command sets it before any import when it runs on Dask (forked workers inherit it),
-# and engines.dask passes it to the workers a cluster spawns.
-DASK_WORKER_ENVIRON = {"MIMALLOC_PURGE_DELAY": "0"}

@@ -39,18 +39,16 @@ def scheduler():
 
 
 def test_local_workers_use_their_memory_settings(scheduler):
-    """memory.use_worker_pool, whether the workers were forked from a process using jemalloc or spawned; glibc
-    takes its thresholds in each (Linux)."""
+    """memory.use_worker_pool, whether the workers were forked from a process using jemalloc or spawned: Arrow
+    allocates through the C library; glibc takes its thresholds in each (Linux)."""
     from distributed import Client
 
-    if not hasattr(pa, "mimalloc_memory_pool"):
-        pytest.skip("pyarrow without mimalloc")
     with Client(scheduler) as client:
         pools = client.run(lambda: pa.default_memory_pool().backend_name)
         settings = client.run(memory.use_worker_pool)
-    assert sorted(pools.values()) == ["mimalloc", "mimalloc"]
+    assert sorted(pools.values()) == ["system", "system"]
     linux = sys.platform.startswith("linux")
-    assert list(settings.values()) == [{"arrow_pool": "mimalloc", "glibc_thresholds": linux}] * 2
+    assert list(settings.values()) == [{"arrow_pool": "system", "glibc_thresholds": linux}] * 2
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +135,8 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
 def test_output_files_reach_the_output_folder_either_way(scheduler, applications, tmp_path, monkeypatch, route):
     """Workers that can write into the command's staging folder (a folder of this machine) write their output
     files there and the command moves them in (flags.csv's lines copied by the kernel, or by Python where it
-    cannot); a cluster of other machines sends the bytes. Either way: the pandas engine's flags.csv, the parts
+    cannot), and hand their pieces and flags to the next stage through it; a cluster of other machines sends
+    the bytes. Either way: the pandas engine's flags.csv, the parts
     in order, and no staging folder left."""
     frame, _ = applications
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -157,6 +156,12 @@ def test_output_files_reach_the_output_folder_either_way(scheduler, applications
     )
     if route.endswith("by Python"):
         monkeypatch.delattr(os, "copy_file_range", raising=False)
+    handed, write = [], dask_engine.write_flags  # (the files the stages handed on, when the flags are written)
+    monkeypatch.setattr(
+        dask_engine,
+        "write_flags",
+        lambda *args: handed.extend(sorted(p.name for p in Path(staging[0]).glob("*.arrow"))) or write(*args),
+    )
 
     flag_with_dask(path, tmp_path / "dask", scheduler=scheduler, partitions=3)
 
@@ -167,6 +172,10 @@ def test_output_files_reach_the_output_folder_either_way(scheduler, applications
     assert joined["row"].tolist() == flags["row"].astype(int).tolist() and len(part_files) >= 2
     assert len(appended) == (0 if route == "bytes" else len(part_files))
     assert not any(p.exists() for p in appended) and not Path(staging[0]).exists()
+    # the input partitions' pieces and the person partitions' flags went through the staging folder too, or
+    # through Dask's memory
+    inputs = [f"pieces-{i:05d}.arrow" for i in range(len(list(path.iterdir())))]
+    assert handed == ([] if route == "bytes" else [f"flags-{k:05d}.arrow" for k in range(3)] + inputs)
 
 
 def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp_path, monkeypatch):
@@ -180,7 +189,9 @@ def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp
 
     def disk_full(client, parts, *rest):
         assert all(part.result()[1] for part in parts)  # each part staged its files (they have flags)
-        assert len(list(Path(staging[0]).iterdir())) == 2 * len(parts)
+        staged = [p.suffix for p in Path(staging[0]).iterdir()]
+        assert staged.count(".csv") == staged.count(".parquet") == len(parts)
+        assert staged.count(".arrow") == 2 * len(parts)  # the pieces of the one input and one person partition
         raise OSError("No space left on device")
 
     monkeypatch.setattr(dask_engine, "write_flags", disk_full)
@@ -314,30 +325,6 @@ def test_unreachable_scheduler_is_a_one_line_error(applications, tmp_path, monke
     assert "\n" not in str(err.value)
     assert isinstance(err.value, LoadError)  # the command line prints it as one line and exits 2
     assert not (tmp_path / "out").exists()
-
-
-def test_cli_dask_engine_has_arrows_mimalloc_give_memory_back_at_once(tmp_path):
-    """MIMALLOC_PURGE_DELAY=0 is set before pyarrow loads (mimalloc reads its options then, and a local cluster's
-    workers are forked from this process): mimalloc says so when asked to be verbose. The pandas engine keeps the
-    default (it allocates through jemalloc)."""
-    import subprocess
-
-    if not hasattr(pa, "mimalloc_memory_pool"):
-        pytest.skip("pyarrow without mimalloc")
-    source = tmp_path / "a.csv"
-    pd.DataFrame(
-        {"application_id": ["A"], "id_number": ["11010519491231002X"], "province": ["11"], "applied_on": ["2020-01-01"]}
-    ).to_csv(source, index=False)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")} | {"MIMALLOC_VERBOSE": "1"}
-
-    def purge_delay(*engine: str) -> list[str]:
-        command = [sys.executable, "-m", "analysis", "flag", str(source), "--out", str(tmp_path / "out"), *engine]
-        run = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-        return [line.strip() for line in run.stderr.splitlines() if "option 'purge_delay'" in line]
-
-    assert purge_delay("--engine", "dask") == ["option 'purge_delay': 0"]
-    default = purge_delay()
-    assert len(default) == 1 and default != ["option 'purge_delay': 0"]  # (mimalloc's own: 1000 ms in pyarrow 26)
 
 
 def test_cli_engine_dask_on_an_existing_cluster(scheduler, applications, tmp_path):

@@ -69,18 +69,21 @@ def _use_glibc_thresholds() -> bool:
     return taken == [1, 1]
 
 
-WORKER_POOL = "mimalloc"  # the allocator of Arrow's buffers in a local Dask worker (see use_worker_pool)
+WORKER_POOL = "system"  # the allocator of Arrow's buffers in a local Dask worker (see use_worker_pool)
 
 
 def use_worker_pool() -> dict[str, object]:
-    """In this process (a local Dask worker): Arrow's buffers through mimalloc (pyarrow's own default), whatever
-    it inherited, and glibc's thresholds of use_memory_settings_for_large_runs; returns what it set, as that does.
+    """In this process (a local Dask worker): Arrow's buffers through the C library's malloc, whatever it
+    inherited, and glibc's thresholds of use_memory_settings_for_large_runs; returns what it set, as that does.
 
-    A worker forked from the flag command would inherit its jemalloc, whose background purging does not survive
-    a fork: measured on the clean 10M file, alternated, workers with jemalloc peaked at 800-825 MiB, with
-    mimalloc at 630-650 MiB, in 13% more time. glibc's thresholds: without them each partition's numpy arrays
-    (1-8 MiB) were fresh pages again, which the kernel zeroes (the workers' system time 1.5-2.1 s -> 1.1 s each,
-    10.0 s -> 9.0 s in all, alternated, at the same peak)."""
-    with contextlib.suppress(NotImplementedError):
-        pa.set_memory_pool(getattr(pa, f"{WORKER_POOL}_memory_pool")())
+    Why: a worker's partitions pass to the next stage through files (engines.dask_exchange), so it holds little
+    between tasks and can keep what it frees for the next one. On the clean 10M file, alternated: Arrow on
+    malloc and no trims between tasks, 8.2-8.5 s -> 7.5-7.9 s (the workers' system time 1.5 -> 0.8 s each:
+    freed memory given back is fresh pages the next time, which the kernel zeroes), the largest worker
+    380-420 -> 510-560 MiB. (Before: mimalloc, pyarrow's default, purging at once, and glibc trimmed after each
+    partition, for a worker that held its pieces in memory.) A worker forked from the flag command would
+    otherwise inherit its jemalloc, whose background purging does not survive a fork (800-825 MiB). glibc's
+    thresholds: without them each partition's numpy arrays (1-8 MiB) were fresh pages again (the workers' system
+    time 1.5-2.1 s -> 1.1 s each, 10.0 s -> 9.0 s in all, alternated, at the same peak)."""
+    pa.set_memory_pool(getattr(pa, f"{WORKER_POOL}_memory_pool")())
     return {"arrow_pool": pa.default_memory_pool().backend_name, "glibc_thresholds": _use_glibc_thresholds()}

@@ -18,7 +18,7 @@ import logging
 import math
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from .._fast.memory import use_worker_pool
 from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
 from ..contract import load_report as contract_load_report
+from .dask_exchange import Stored, flags_file, pieces_file
 from .dask_input import (
     ROWS_PER_PARTITION,
     Input,
@@ -70,11 +71,8 @@ SETTINGS = {
     "distributed.worker.profile.enabled": False,
     # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap threshold: every array
     # above 128 KiB is then fresh pages from the system, faulted in again for each partition (a fifth of the
-    # run on this machine, measured). Without it glibc reuses freed arrays; the engine trims before and after
-    # each person partition itself (release_memory). config.DASK_WORKER_ENVIRON: for spawned workers (forked ones
-    # have it).
-    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
-    | config.DASK_WORKER_ENVIRON,
+    # run on this machine, measured). Without it glibc reuses freed arrays (memory.use_worker_pool).
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
 }
 
 
@@ -209,12 +207,12 @@ def _submit(
         [check_documents] * n_in,
         [n_person] * n_in,
         [id_buckets] * n_in,
+        [staging] * n_in,
+        list(range(n_in)),
         pure=False,
     )
     row_flags = client.map(_item, inputs, [0] * n_in)
-    pieces = client.map(
-        _item, [p for p in inputs for _ in range(n_person)], [1] * n_in * n_person, list(range(n_person)) * n_in
-    )
+    pieces = _handed(client, inputs, 1, n_person, pieces_file, staging)  # pieces[i][k]: input i's for person part k
     facts = client.map(_item, inputs, [2] * n_in)
     digests = client.map(
         _item, [p for p in inputs for _ in range(id_buckets)], [3] * n_in * id_buckets, list(range(id_buckets)) * n_in
@@ -223,29 +221,50 @@ def _submit(
     if maybe_shared is None:
         repeats = [client.submit(repeated_digests, *digests[b::id_buckets]) for b in range(id_buckets)]
         maybe_shared = client.submit(candidates, *repeats)
-    by_input = [pieces[i * n_person : (i + 1) * n_person] for i in range(n_in)]
-    ids = [client.submit(ids_with_digests, maybe_shared, row_flags[i], *by_input[i]) for i in range(n_in)]
+    ids = [client.submit(ids_with_digests, maybe_shared, row_flags[i], *pieces[i]) for i in range(n_in)]
     shared = client.submit(shared_counts, *ids)
     workers = sorted(client.scheduler_info()["workers"])
     rows_of = client.map(row_part, row_flags, [shared] * n_in)
     firsts = np.asarray(starts[:-1], dtype=np.int64) + 2
     overlaps = [
-        client.submit(overlap_part, firsts, shared, *pieces[k::n_person], **_turn(workers, k)) for k in range(n_person)
+        client.submit(
+            overlap_part, firsts, shared, *[p[k] for p in pieces], folder=staging, name=k, **_turn(workers, k)
+        )
+        for k in range(n_person)
     ]
     tallies = rows_of + overlaps
     numbering = client.submit(_numbering, *client.map(_item, tallies, [2] * len(tallies)))
-    split = client.map(
-        _item, [o for o in overlaps for _ in range(n_in)], [0] * n_person * n_in, list(range(n_in)) * n_person
-    )
+    split = _handed(client, overlaps, 0, n_in, flags_file, staging)  # split[k][i]: person part k's for input i
     own = client.map(_item, rows_of, [0] * n_in)
     outputs = [
         client.submit(
-            output_files, own[i], numbering, *split[i::n_in], folder=staging, name=f"{i:05d}", **_turn(workers, i)
+            output_files,
+            own[i],
+            numbering,
+            *[s[i] for s in split],
+            folder=staging,
+            name=f"{i:05d}",
+            **_turn(workers, i),
         )
         for i in range(n_in)
     ]
     counts = client.map(_item, tallies, [1] * len(tallies))
     return _Work(facts, counts, outputs, client.submit(len, numbering), shared)
+
+
+def _handed(
+    client: Any, tasks: list[Any], item: int, count: int, file: Callable[[str, int], str], staging: str | None
+) -> list[list[Any]]:
+    """The frames each of `tasks` hands to the next stage, `count` each: [t][j] is frame j of task t's result
+    item `item` (an _item future), or with a staging folder, batch j of the file `file(staging, t)` it stored
+    (dask_exchange: a reference the client makes itself; the next stage waits for the file through its other
+    arguments, which wait for every task of this stage)."""
+    if staging is not None:
+        return [[Stored(file(staging, t), j) for j in range(count)] for t in range(len(tasks))]
+    items = client.map(
+        _item, [t for t in tasks for _ in range(count)], [item] * len(tasks) * count, list(range(count)) * len(tasks)
+    )
+    return [items[t * count : (t + 1) * count] for t in range(len(tasks))]
 
 
 def _turn(workers: list[str], k: int) -> dict:

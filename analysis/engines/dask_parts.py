@@ -20,7 +20,6 @@ from .. import export, rules
 from .._fast.arrow import arrow_of, joined, null_text, rows, take
 from .._fast.csv import rows_bytes
 from .._fast.hashing import text_digests
-from .._fast.memory import release_memory
 from .._fast.sets import count_distinct, isin_small
 from .._fast.sorting import grouped
 from ..cases import CaseNumbers
@@ -29,6 +28,7 @@ from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
 from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
+from .dask_exchange import Stored, flags_file, load, pieces_file, store
 from .dask_input import id_digests, raw_frames
 
 SHARD = "_shard"
@@ -96,12 +96,20 @@ def _alike(pieces: list[pd.DataFrame]) -> list[pd.DataFrame]:
 
 
 def input_part(
-    part: Any, first_row: int, file_format: str, check_documents: bool, buckets: int, id_buckets: int
+    part: Any,
+    first_row: int,
+    file_format: str,
+    check_documents: bool,
+    buckets: int,
+    id_buckets: int,
+    folder: str | None = None,
+    name: int = 0,
 ) -> tuple[pd.DataFrame, list[pd.DataFrame], FileFacts, list[np.ndarray]]:
     """One input partition (Input.parts) normalized once, SLICE_ROWS at a time: (its row flags; the overlap rules'
     columns of its usable rows in `buckets` pieces by person; its facts; the hashes of its application ids in
     `id_buckets` groups, dask_input.id_digests, none when id_buckets is 0). Only usable rows can overlap
-    (overlaps.find_overlaps), so the others never leave the partition.
+    (overlaps.find_overlaps), so the others never leave the partition. With a staging `folder` the pieces go
+    into its file pieces_file(folder, name) (dask_exchange) and none are returned.
 
     Application ids used by several rows are not known yet (they are a property of the whole input, found from
     these hashes): row_part and overlap_part mark those rows afterwards, as mark_shared_ids would have."""
@@ -118,19 +126,22 @@ def input_part(
         del records
     pieces = [joined(_alike([slices[b] for slices in usable])) for b in range(buckets)]
     del usable
+    if folder is not None:  # (a local cluster: into the staging folder, Stored(pieces_file(folder, name), b))
+        store(pieces, pieces_file(folder, name))
+        pieces = []
     digests = id_digests(pd.concat(ids, ignore_index=True), id_buckets) if id_buckets else []
     del ids
     return joined(flags), pieces, facts, digests
 
 
-def ids_with_digests(digests: np.ndarray, row_flags: pd.DataFrame, *pieces: pd.DataFrame) -> pd.Series:
+def ids_with_digests(digests: np.ndarray, row_flags: pd.DataFrame, *pieces: pd.DataFrame | Stored) -> pd.Series:
     """The application ids of an input partition whose hash is one of `digests` (dask_input.candidates), one per
-    row: its unusable rows' from their row flags, its usable rows' from its pieces (input_part's results: the
-    partition is not read again)."""
+    row: its unusable rows' from their row flags, its usable rows' from its pieces (input_part's results, or
+    where it stored them: the partition is not read again)."""
     if not len(digests):
         return pd.Series([], dtype="str")
     unusable = row_flags[row_flags["flag"].isin(UNUSABLE_FLAGS).to_numpy()].drop_duplicates("row")
-    ids = [unusable["application_id"], *[piece["application_id"] for piece in pieces]]
+    ids = [unusable["application_id"], *[load(piece, ["application_id"])["application_id"] for piece in pieces]]
     found = []
     for values in ids:
         digest, present = text_digests(values)
@@ -200,17 +211,17 @@ def _tally(flags: pd.DataFrame) -> tuple[dict, np.ndarray]:
 
 
 def overlap_part(
-    firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame
+    firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame | Stored, folder: str | None = None, name: int = 0
 ) -> tuple[list[pd.DataFrame], dict, np.ndarray]:
     """rules.overlap_flags on one person partition (its piece of every input partition): (its flags split by the
-    input partition their row is in, `firsts` being each one's first file row; their _tally).
+    input partition their row is in, `firsts` being each one's first file row; their _tally). With a staging
+    `folder` the split goes into its file flags_file(folder, name) (dask_exchange) and none is returned.
 
     Rows whose application id is shared (`shared`: id -> rows using it) are not usable: they get the
     invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
     # partition's order (_pieces sorts stably)
-    release_memory()
-    part = joined(_alike(list(pieces)))
+    part = joined(_alike([load(piece) for piece in pieces]))
     del pieces
     if "other_key" in part.columns:  # input partitions numbered their `<id_type>:<number>` keys each: number
         other_key = part["other_key"]  # them over this partition's
@@ -245,19 +256,25 @@ def overlap_part(
     del records
     bounds = np.r_[np.searchsorted(flags["row"].to_numpy(), firsts), len(flags)]
     split = [flags.iloc[bounds[i] : bounds[i + 1]] for i in range(len(firsts))]  # (slices: sent compactly)
-    release_memory()
+    if folder is not None:  # (as input_part's pieces: Stored(flags_file(folder, name), i))
+        store(split, flags_file(folder, name))
+        split = []
     return split, *_tally(flags)
 
 
-def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame) -> pd.DataFrame:
+def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame | Stored) -> pd.DataFrame:
     """One input partition's flags.csv rows: its row flags and overlap flags ordered by row, then flag
     (rules.flag_applications' order), with case numbers over the whole input (`case_keys`: the cases of every
     partition)."""
-    return export.flags_for_csv(_in_order(joined([row_flags, *overlaps])), case_keys)
+    return export.flags_for_csv(_in_order(joined([row_flags, *[load(o) for o in overlaps]])), case_keys)
 
 
 def output_files(
-    row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.DataFrame, folder: str | None = None, name: str = ""
+    row_flags: pd.DataFrame,
+    case_keys: CaseNumbers,
+    *overlaps: pd.DataFrame | Stored,
+    folder: str | None = None,
+    name: str = "",
 ) -> tuple[bytes | str, bytes | str, int]:
     """output_part as the content of its flags.csv lines and of its Parquet part, and its rows flagged: the
     worker builds the files' content, the machine running the command puts it in the output folder (workers

@@ -1,0 +1,60 @@
+"""Frames handed from one stage of the Dask engine to the next through files of the command's staging folder (a
+local cluster's workers can all read and write it): a task stores the frames it gives to several later tasks as
+the record batches of one Arrow IPC file, and each later task maps its own batch from the file. In Dask's memory
+instead, a worker held its partitions' pieces until every person partition had taken its own, and sent half of
+them to the other worker through a socket (analysis.engines.dask; docs/large-data.md, "How it works")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from .._fast.arrow import STR
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The frame stored as record batch `index` of the Arrow IPC file `path` (store)."""
+
+    path: str
+    index: int
+
+
+def pieces_file(folder: str, part: int) -> str:
+    """The file of input partition `part`'s pieces (one per person partition)."""
+    return f"{folder}/pieces-{part:05d}.arrow"
+
+
+def flags_file(folder: str, part: int) -> str:
+    """The file of person partition `part`'s flags (one frame per input partition)."""
+    return f"{folder}/flags-{part:05d}.arrow"
+
+
+def store(frames: list[pd.DataFrame], path: str) -> None:
+    """`frames` (the same columns) as record batches 0, 1, ... of one Arrow IPC file at `path`, whole or not at
+    all (a task run again replaces it): Stored(path, i) is frames[i]."""
+    tables = [pa.Table.from_pandas(frame, preserve_index=False) for frame in frames]
+    schema = tables[0].schema.remove_metadata()  # (no pandas index: a frame comes back with a RangeIndex)
+    target = Path(path)
+    partial = target.with_name(f"{target.name}.partial")
+    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for table in tables:
+            columns = [column.combine_chunks() for column in table.cast(schema).columns]
+            writer.write_batch(pa.record_batch(columns, schema=schema))
+    partial.replace(target)
+
+
+def _str_type(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    return STR if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) else None
+
+
+def load(frame: Stored | pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """The frame a Stored refers to (text as pandas' "str" on the mapped file, not copied), or a frame as it is;
+    only `columns` of it when given."""
+    if isinstance(frame, pd.DataFrame):
+        return frame if columns is None else frame[columns]
+    batch = pa.ipc.open_file(pa.memory_map(frame.path)).get_batch(frame.index)
+    return (batch if columns is None else batch.select(columns)).to_pandas(types_mapper=_str_type)

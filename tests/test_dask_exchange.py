@@ -1,0 +1,59 @@
+"""Frames handed between the Dask engine's stages through files (engines.dask_exchange)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from analysis._fast.arrow import STR
+from analysis.engines.dask_exchange import Stored, flags_file, load, pieces_file, store
+
+
+def _frame(rows: int, start: int) -> pd.DataFrame:
+    ids = pd.array([f"A{i}" if i % 3 else None for i in range(start, start + rows)], dtype="str")
+    return pd.DataFrame(
+        {
+            "_shard": np.arange(start, start + rows, dtype=np.int64),
+            "application_id": ids,
+            "applied_on": np.arange(rows, dtype=np.int32) - 5,
+            "province": np.full(rows, 7, dtype=np.int8),
+        },
+        index=np.arange(100 + start, 100 + start + rows),  # (a slice's index: it does not travel)
+    )
+
+
+def test_frames_come_back_as_they_were_stored_each_by_its_number(tmp_path):
+    """Each frame is one record batch: its numbers, int8/int32/int64 kept, text as pandas' "str" with missing
+    values missing, an empty frame empty, a frame whose text is in several chunks in one piece."""
+    chunked = pd.concat([_frame(3, 20), _frame(2, 30)])
+    assert pa.array(chunked["application_id"].array).num_chunks == 2
+    frames = [_frame(4, 0), _frame(0, 10), chunked]
+    path = pieces_file(str(tmp_path), 3)
+
+    store(frames, path)
+
+    assert path.endswith("pieces-00003.arrow") and not list(tmp_path.glob("*.partial"))
+    for i, frame in enumerate(frames):
+        back = load(Stored(path, i))
+        assert back.dtypes.tolist() == [np.dtype("int64"), STR, np.dtype("int32"), np.dtype("int8")]
+        assert list(back.index) == list(range(len(frame)))
+        pd.testing.assert_frame_equal(back, frame.reset_index(drop=True))
+    assert load(Stored(path, 0))["application_id"].isna().tolist() == [True, False, False, True]
+    assert list(load(Stored(path, 2), ["application_id"]).columns) == ["application_id"]
+
+
+def test_a_frame_handed_in_memory_is_taken_as_it_is(tmp_path):
+    frame = _frame(3, 0)
+    assert load(frame) is frame
+    assert load(frame, ["province"]).columns.tolist() == ["province"]
+
+
+def test_storing_again_replaces_the_file_whole(tmp_path):
+    """A task run again (a worker lost) writes its file again: the new frames, never a mix."""
+    path = flags_file(str(tmp_path), 0)
+    store([_frame(4, 0), _frame(2, 4)], path)
+    store([_frame(1, 50)], path)
+
+    assert load(Stored(path, 0))["_shard"].tolist() == [50]
+    assert pa.ipc.open_file(pa.memory_map(path)).num_record_batches == 1
