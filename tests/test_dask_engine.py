@@ -174,8 +174,9 @@ def test_output_files_reach_the_output_folder_either_way(scheduler, applications
     assert not any(p.exists() for p in appended) and not Path(staging[0]).exists()
     # the input partitions' pieces and the person partitions' flags went through the staging folder too, or
     # through Dask's memory
-    inputs = [f"pieces-{i:05d}.arrow" for i in range(len(list(path.iterdir())))]
-    assert handed == ([] if route == "bytes" else [f"flags-{k:05d}.arrow" for k in range(3)] + inputs)
+    inputs = range(len(list(path.iterdir())))
+    stored = [f"flags-{k:05d}.arrow" for k in range(3)] + [f"pieces-{i:05d}.arrow" for i in inputs]
+    assert handed == ([] if route == "bytes" else stored)
 
 
 def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp_path, monkeypatch):
@@ -191,7 +192,7 @@ def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp
         assert all(part.result()[1] for part in parts)  # each part staged its files (they have flags)
         staged = [p.suffix for p in Path(staging[0]).iterdir()]
         assert staged.count(".csv") == staged.count(".parquet") == len(parts)
-        assert staged.count(".arrow") == 2 * len(parts)  # the pieces of the one input and one person partition
+        assert staged.count(".arrow") == 2  # the one input partition's pieces, the one person partition's flags
         raise OSError("No space left on device")
 
     monkeypatch.setattr(dask_engine, "write_flags", disk_full)
@@ -394,25 +395,34 @@ def test_worker_memory_mistakes_are_one_line_before_any_cluster(applications, tm
 
 
 def test_shared_ids_are_counted_as_text_once_per_row():
-    """ids_with_digests gets the hashes that repeat across partitions. Two different ids of one 64-bit hash would both
-    be among them; counted as text, one row each, neither is shared: only the texts decide. A row's id is counted
-    once: an unusable row's from its row flags (once, whatever flags it has), a usable row's from its piece (its
-    incomplete_documents flag does not count it again)."""
+    """ids_with_digests gets the hashes that repeat across partitions and the hash of each row's id (input_part's,
+    in row order). Two different ids of one 64-bit hash (A1 and C3 here, made to collide) are both among them;
+    counted as text, one row each, neither is shared: only the texts decide. Each row counts once: an unusable
+    row's id from its row flags (once, whatever flags it has), a usable row's from its piece (its
+    incomplete_documents flag does not count it again); a row without an id never; an id whose hash is not
+    among them is not looked at."""
+    ids = pd.Series(["A1", "B7", None, "C3", "B7", "D4"], dtype="str")  # rows 2 to 7
+    digest, present = text_digests(ids)
+    digest[3] = digest[0]  # C3's hash made A1's
     row_flags = pd.DataFrame(
         {
-            "row": [2, 5, 5],
-            "application_id": ["A1", "C3", "C3"],
-            "flag": ["incomplete_documents", "invalid_record", "invalid_id"],
+            "row": [2, 2, 3],
+            "application_id": ["A1", "A1", "B7"],
+            "flag": ["invalid_record", "invalid_id", "incomplete_documents"],
         }
     ).astype({"application_id": "str"})
-    pieces = [pd.DataFrame({"application_id": pd.Series(ids, dtype="str")}) for ids in (["A1", "B7"], ["B7", "D4"])]
-    digests, _ = text_digests(pd.Series(["A1", "B7", "C3"], dtype="str"))
+    pieces = [
+        pd.DataFrame({"row": np.array(rows, np.int32), "application_id": pd.array(values, dtype="str")})
+        for rows, values in (([3, 7], ["B7", "D4"]), ([5, 6], ["C3", "B7"]))
+    ]
+    repeated = np.sort(np.array([digest[0], digest[1]], dtype=np.uint64))
 
-    found = ids_with_digests(np.sort(digests), row_flags, *pieces)
+    found = ids_with_digests(repeated, (digest, present), 2, row_flags, *pieces)
 
     assert sorted(found) == ["A1", "B7", "B7", "C3"]
     assert shared_counts(found).to_dict() == {"B7": 2}
-    assert ids_with_digests(np.zeros(0, np.uint64), row_flags, *pieces).empty  # no hash repeats: nothing looked at
+    # no hash repeats: nothing looked at
+    assert ids_with_digests(np.zeros(0, np.uint64), (digest, present), 2, row_flags, *pieces).empty
 
 
 def test_dates_cross_the_shuffle_as_days_and_come_back_the_same():

@@ -214,6 +214,7 @@ def _submit(
     row_flags = client.map(_item, inputs, [0] * n_in)
     pieces = _handed(client, inputs, 1, n_person, pieces_file, staging)  # pieces[i][k]: input i's for person part k
     facts = client.map(_item, inputs, [2] * n_in)
+    known = client.map(_item, inputs, [4] * n_in)  # (their ids' hashes in row order)
     digests = client.map(
         _item, [p for p in inputs for _ in range(id_buckets)], [3] * n_in * id_buckets, list(range(id_buckets)) * n_in
     )
@@ -221,7 +222,10 @@ def _submit(
     if maybe_shared is None:
         repeats = [client.submit(repeated_digests, *digests[b::id_buckets]) for b in range(id_buckets)]
         maybe_shared = client.submit(candidates, *repeats)
-    ids = [client.submit(ids_with_digests, maybe_shared, row_flags[i], *pieces[i]) for i in range(n_in)]
+    ids = [
+        client.submit(ids_with_digests, maybe_shared, known[i], 2 + starts[i], row_flags[i], *pieces[i])
+        for i in range(n_in)
+    ]
     shared = client.submit(shared_counts, *ids)
     workers = sorted(client.scheduler_info()["workers"])
     rows_of = client.map(row_part, row_flags, [shared] * n_in)

@@ -29,7 +29,7 @@ from ..matching import for_rules
 from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
 from .dask_exchange import Stored, flags_file, load, pieces_file, store
-from .dask_input import id_digests, raw_frames
+from .dask_input import in_groups, raw_frames
 
 SHARD = "_shard"
 FLAGS_META = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
@@ -104,10 +104,11 @@ def input_part(
     id_buckets: int,
     folder: str | None = None,
     name: int = 0,
-) -> tuple[pd.DataFrame, list[pd.DataFrame], FileFacts, list[np.ndarray]]:
+) -> tuple[pd.DataFrame, list[pd.DataFrame], FileFacts, list[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """One input partition (Input.parts) normalized once, SLICE_ROWS at a time: (its row flags; the overlap rules'
     columns of its usable rows in `buckets` pieces by person; its facts; the hashes of its application ids in
-    `id_buckets` groups, dask_input.id_digests, none when id_buckets is 0). Only usable rows can overlap
+    `id_buckets` groups, dask_input.in_groups, none when id_buckets is 0; the hash of each row's application id
+    and whether it has one, in row order, for ids_with_digests). Only usable rows can overlap
     (overlaps.find_overlaps), so the others never leave the partition. With a staging `folder` the pieces go
     into its file pieces_file(folder, name) (dask_exchange) and none are returned.
 
@@ -118,8 +119,7 @@ def input_part(
         records = for_rules(normalize(raw, file_format, first_row=first_row, facts=facts, keys=False))
         first_row += len(raw)
         del raw
-        if id_buckets:
-            ids.append(records["application_id"])
+        ids.append(records["application_id"])
         flags.append(_conform(rules.row_flags(records, check_documents), FLAGS_META))
         at = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
         usable.append(_pieces(records, at, buckets))
@@ -129,23 +129,32 @@ def input_part(
     if folder is not None:  # (a local cluster: into the staging folder, Stored(pieces_file(folder, name), b))
         store(pieces, pieces_file(folder, name))
         pieces = []
-    digests = id_digests(pd.concat(ids, ignore_index=True), id_buckets) if id_buckets else []
+    digest, present = text_digests(pd.concat(ids, ignore_index=True))  # (once: grouped, and kept in row order)
     del ids
-    return joined(flags), pieces, facts, digests
+    digests = in_groups(digest[present], id_buckets) if id_buckets else []
+    return joined(flags), pieces, facts, digests, (digest, present)
 
 
-def ids_with_digests(digests: np.ndarray, row_flags: pd.DataFrame, *pieces: pd.DataFrame | Stored) -> pd.Series:
+def ids_with_digests(
+    digests: np.ndarray,
+    known: tuple[np.ndarray, np.ndarray],
+    first_row: int,
+    row_flags: pd.DataFrame,
+    *pieces: pd.DataFrame | Stored,
+) -> pd.Series:
     """The application ids of an input partition whose hash is one of `digests` (dask_input.candidates), one per
-    row: its unusable rows' from their row flags, its usable rows' from its pieces (input_part's results, or
-    where it stored them: the partition is not read again)."""
+    row: `known` is the hash of each of its rows' ids and whether it has one (input_part's, in row order from
+    `first_row`); the ids themselves are its unusable rows' in their row flags and its usable rows' in its pieces
+    (the partition is not read or hashed again)."""
     if not len(digests):
         return pd.Series([], dtype="str")
+    digest, present = known
+    hit = isin_small(digest, digests) & present
     unusable = row_flags[row_flags["flag"].isin(UNUSABLE_FLAGS).to_numpy()].drop_duplicates("row")
-    ids = [unusable["application_id"], *[load(piece, ["application_id"])["application_id"] for piece in pieces]]
-    found = []
-    for values in ids:
-        digest, present = text_digests(values)
-        found.append(take(values, np.flatnonzero(present & isin_small(digest, digests))))
+    found = [unusable["application_id"][hit[unusable["row"].to_numpy() - first_row]]]
+    for piece in pieces:
+        piece = load(piece, ["row", "application_id"])
+        found.append(take(piece["application_id"], np.flatnonzero(hit[piece["row"].to_numpy() - first_row])))
     return pd.concat(found, ignore_index=True)
 
 
