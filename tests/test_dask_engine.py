@@ -40,15 +40,16 @@ def scheduler():
 
 def test_local_workers_use_their_memory_settings(scheduler):
     """memory.use_worker_pool, whether the workers were forked from a process using jemalloc or spawned: Arrow
-    allocates through the C library; glibc takes its thresholds in each (Linux)."""
+    allocates through the C library on one thread of its own; glibc takes its thresholds in each (Linux)."""
     from distributed import Client
 
     with Client(scheduler) as client:
         pools = client.run(lambda: pa.default_memory_pool().backend_name)
+        threads = client.run(pa.cpu_count)
         settings = client.run(memory.use_worker_pool)
-    assert sorted(pools.values()) == ["system", "system"]
+    assert sorted(pools.values()) == ["system", "system"] and list(threads.values()) == [1, 1]
     linux = sys.platform.startswith("linux")
-    assert list(settings.values()) == [{"arrow_pool": "system", "glibc_thresholds": linux}] * 2
+    assert list(settings.values()) == [{"arrow_pool": "system", "arrow_threads": 1, "glibc_thresholds": linux}] * 2
 
 
 @pytest.fixture(scope="module")

@@ -74,7 +74,8 @@ WORKER_POOL = "system"  # the allocator of Arrow's buffers in a local Dask worke
 
 def use_worker_pool() -> dict[str, object]:
     """In this process (a local Dask worker): Arrow's buffers through the C library's malloc, whatever it
-    inherited, and glibc's thresholds of use_memory_settings_for_large_runs; returns what it set, as that does.
+    inherited, Arrow's thread pool of one thread, and glibc's thresholds of use_memory_settings_for_large_runs;
+    returns what it set, as that does.
 
     Why: a worker's partitions pass to the next stage through files (engines.dask_exchange), so it holds little
     between tasks and can keep what it frees for the next one. On the clean 10M file, alternated: Arrow on
@@ -86,4 +87,12 @@ def use_worker_pool() -> dict[str, object]:
     thresholds: without them each partition's numpy arrays (1-8 MiB) were fresh pages again (the workers' system
     time 1.5-2.1 s -> 1.1 s each, 10.0 s -> 9.0 s in all, alternated, at the same peak)."""
     pa.set_memory_pool(getattr(pa, f"{WORKER_POOL}_memory_pool")())
-    return {"arrow_pool": pa.default_memory_pool().backend_name, "glibc_thresholds": _use_glibc_thresholds()}
+    # Arrow's own threads (decoding Parquet, some kernels): one, beside the worker's one task thread. A local
+    # cluster has a worker per core; Arrow's default of a thread per core put six busy threads on two cores
+    # (clean 10M file, alternated: 7.37 -> 6.95 s, the largest worker about 60 MiB lower; messy 7.21 -> 7.01 s).
+    pa.set_cpu_count(1)
+    return {
+        "arrow_pool": pa.default_memory_pool().backend_name,
+        "arrow_threads": pa.cpu_count(),
+        "glibc_thresholds": _use_glibc_thresholds(),
+    }
