@@ -136,7 +136,7 @@ def test_parquet_parts_give_the_pandas_results(scheduler, applications, tmp_path
 def test_output_files_reach_the_output_folder_either_way(scheduler, applications, tmp_path, monkeypatch, route):
     """Workers that can write into the command's staging folder (a folder of this machine) write their output
     files there and the command moves them in (flags.csv's lines copied by the kernel, or by Python where it
-    cannot), and hand their pieces and flags to the next stage through it; a cluster of other machines sends
+    cannot), and hand their pieces, hashes and flags to the next stage through it; a cluster of other machines sends
     the bytes. Either way: the pandas engine's flags.csv, the parts
     in order, and no staging folder left."""
     frame, _ = applications
@@ -176,7 +176,9 @@ def test_output_files_reach_the_output_folder_either_way(scheduler, applications
     # the input partitions' pieces and the person partitions' flags went through the staging folder too, or
     # through Dask's memory
     inputs = range(len(list(path.iterdir())))
-    stored = [f"flags-{k:05d}.arrow" for k in range(3)] + [f"pieces-{i:05d}.arrow" for i in inputs]
+    stored = [f"flags-{k:05d}.arrow" for k in range(3)] + [
+        f"{kind}-{i:05d}.arrow" for kind in ("hashes", "pieces") for i in inputs
+    ]
     assert handed == ([] if route == "bytes" else stored)
 
 
@@ -193,7 +195,7 @@ def test_staging_folder_is_removed_when_a_run_fails(scheduler, applications, tmp
         assert all(part.result()[1] for part in parts)  # each part staged its files (they have flags)
         staged = [p.suffix for p in Path(staging[0]).iterdir()]
         assert staged.count(".csv") == staged.count(".parquet") == len(parts)
-        assert staged.count(".arrow") == 2  # the one input partition's pieces, the one person partition's flags
+        assert staged.count(".arrow") == 3  # the input partition's pieces and hashes, the person partition's flags
         raise OSError("No space left on device")
 
     monkeypatch.setattr(dask_engine, "write_flags", disk_full)

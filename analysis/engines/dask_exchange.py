@@ -28,6 +28,11 @@ def pieces_file(folder: str, part: int) -> str:
     return f"{folder}/pieces-{part:05d}.arrow"
 
 
+def hashes_file(folder: str, part: int) -> str:
+    """The file of input partition `part`'s application id hashes (one group per hash range)."""
+    return f"{folder}/hashes-{part:05d}.arrow"
+
+
 def flags_file(folder: str, part: int) -> str:
     """The file of person partition `part`'s flags (one frame per input partition)."""
     return f"{folder}/flags-{part:05d}.arrow"

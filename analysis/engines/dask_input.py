@@ -23,6 +23,7 @@ from .._fast.sets import repeated
 from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
 from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
 from ..values import as_text
+from .dask_exchange import Stored, load
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -228,9 +229,10 @@ def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list
     return rows, grouped
 
 
-def repeated_digests(*parts: np.ndarray) -> np.ndarray:
-    """The hashes that occur more than once in these parts (one bucket of every partition), sorted."""
-    return repeated(np.concatenate(parts))
+def repeated_digests(*parts: np.ndarray | Stored) -> np.ndarray:
+    """The hashes that occur more than once in these parts (one group of every partition, or where it is
+    stored), sorted."""
+    return repeated(np.concatenate([p if isinstance(p, np.ndarray) else load(p)["hash"].to_numpy() for p in parts]))
 
 
 def candidates(*repeats: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
 from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
-from .dask_exchange import Stored, flags_file, load, pieces_file, store
+from .dask_exchange import Stored, flags_file, hashes_file, load, pieces_file, store
 from .dask_input import in_groups, raw_frames
 
 SHARD = "_shard"
@@ -131,7 +131,10 @@ def input_part(
         pieces = []
     digest, present = text_digests(pd.concat(ids, ignore_index=True))  # (once: grouped, and kept in row order)
     del ids
-    digests = in_groups(digest[present], id_buckets) if id_buckets else []
+    digests: list = in_groups(digest[present], id_buckets) if id_buckets else []
+    if folder is not None and digests:  # (read by repeated_digests from the file: no bytes to send)
+        store([pd.DataFrame({"hash": group}) for group in digests], hashes_file(folder, name))
+        digests = [Stored(hashes_file(folder, name), b) for b in range(id_buckets)]
     return joined(flags), pieces, facts, digests, (digest, present)
 
 
