@@ -40,6 +40,16 @@ class CaseNumbers:
     def __len__(self) -> int:
         return len(self.bodies) + len(self.others)
 
+    @classmethod
+    def merged(cls, parts: list[CaseNumbers]) -> CaseNumbers:
+        """The numbering of the keys of every part together: the same as CaseNumbers of all their keys at once
+        (the Dask engine numbers each part's keys on its own worker and merges the few distinct ones)."""
+        out = cls.__new__(cls)
+        out.bodies = unique_sorted(np.concatenate([np.zeros(0, np.int64), *[part.bodies for part in parts]]))
+        others = pc.unique(pa.chunked_array([part.others for part in parts], pa.large_string()))
+        out.others = pc.take(others, pc.array_sort_indices(others))
+        return out
+
     @staticmethod
     def _arrow(keys: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
         arr = keys if isinstance(keys, pa.Array | pa.ChunkedArray) else pa.array(keys.astype("str").array)

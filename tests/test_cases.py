@@ -118,3 +118,26 @@ def test_every_person_with_a_flag_is_one_case_in_every_count(write_records):
     table = cases.case_table(result.frame, flags)
     assert sorted(table["person_key"]) == [P1, P2]
     assert summary(result.report, flags)["cases"] == len(table) == 2
+
+
+def test_numberings_of_parts_merged_number_as_all_keys_at_once():
+    """The Dask engine numbers each part's keys on its own worker and merges them: a key in several parts, keys
+    that are not 18-character numbers, missing keys and an empty part give the numbers of one numbering of all."""
+    from analysis.cases import CaseNumbers
+
+    parts = [
+        ["110105194912310029", None, "passport:E1234567", "110105194912310029"],
+        [],
+        ["44030419850101001X", "110105194912310029", "hk_macau_permit:H0000001"],
+        ["passport:E1234567", "32010219700101003X"],
+    ]
+    every = [key for part in parts for key in part]
+    whole = CaseNumbers(pd.Series(every, dtype="str"))
+
+    merged = CaseNumbers.merged([CaseNumbers(pd.Series(part, dtype="str")) for part in parts])
+
+    assert len(merged) == len(whole) == 5
+    assert (
+        merged.numbers(pd.Series(every, dtype="str")).tolist() == whole.numbers(pd.Series(every, dtype="str")).tolist()
+    )
+    assert merged.numbers(pd.Series(["110105194912310029", "passport:E1234567"], dtype="str")).tolist() == [1, 5]

@@ -167,7 +167,7 @@ def shared_counts(*ids: pd.Series) -> pd.Series:
     return counts[counts > 1].astype("int64")
 
 
-def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict, np.ndarray]:
+def row_part(flags: pd.DataFrame, shared: pd.Series) -> tuple[pd.DataFrame, dict, CaseNumbers]:
     """An input partition's row flags with its rows of shared application ids (`shared`: id -> rows using it)
     marked as mark_shared_ids marks them: the shared-id problem first in the row's invalid_record detail, or a
     new invalid_record flag where the row had none (it had invalid_id: every unusable row has a row flag; the
@@ -213,18 +213,19 @@ def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
 
 
-def _tally(flags: pd.DataFrame) -> tuple[dict, np.ndarray]:
+def _tally(flags: pd.DataFrame) -> tuple[dict, CaseNumbers]:
     """(Flags per kind and unusable rows: they add up over partitions, as a row's unusable flags are all found in
     one part: its input partition's row flags, or for a usable row whose id is shared, its person partition;
-    the distinct person keys of cases: a person's flags may lie in several parts.)"""
+    the numbering of its cases' person keys, merged over the parts afterwards: a person's flags may lie in
+    several parts.)"""
     counts = rules.flag_counts(flags)
     counts["rows_unusable"] = count_distinct(flags.loc[flags["flag"].isin(UNUSABLE_FLAGS), "row"].to_numpy())
-    return counts, flags["person_key"].dropna().unique()
+    return counts, CaseNumbers(flags["person_key"])
 
 
 def overlap_part(
     firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame | Stored, folder: str | None = None, name: int = 0
-) -> tuple[list[pd.DataFrame], dict, np.ndarray]:
+) -> tuple[list[pd.DataFrame], dict, CaseNumbers]:
     """rules.overlap_flags on one person partition (its piece of every input partition): (its flags split by the
     input partition their row is in, `firsts` being each one's first file row; their _tally). With a staging
     `folder` the split goes into its file flags_file(folder, name) (dask_exchange) and none is returned.
