@@ -215,12 +215,20 @@ def _submit(
     pieces = _handed(client, inputs, 1, n_person, pieces_file, staging)  # pieces[i][k]: input i's for person part k
     facts = client.map(_item, inputs, [2] * n_in)
     known = client.map(_item, inputs, [4] * n_in)  # (their ids' hashes in row order)
-    digests = client.map(
-        _item, [p for p in inputs for _ in range(id_buckets)], [3] * n_in * id_buckets, list(range(id_buckets)) * n_in
-    )
+    if staging is None:  # (the hashes' groups: group b of every input partition for repeated_digests b)
+        digests = client.map(
+            _item,
+            [p for p in inputs for _ in range(id_buckets)],
+            [3] * n_in * id_buckets,
+            list(range(id_buckets)) * n_in,
+        )
+        groups = [(digests[b::id_buckets], None) for b in range(id_buckets)]
+    else:  # (where each input partition stored its groups: one small item each, the task takes group b)
+        digests = client.map(_item, inputs, [3] * n_in) if id_buckets else []
+        groups = [(digests, b) for b in range(id_buckets)]
     del inputs, parts  # (the results are held item by item, each released as soon as it is used)
     if maybe_shared is None:
-        repeats = [client.submit(repeated_digests, *digests[b::id_buckets]) for b in range(id_buckets)]
+        repeats = [client.submit(repeated_digests, *found, group=b) for found, b in groups]
         maybe_shared = client.submit(candidates, *repeats)
     ids = [
         client.submit(ids_with_digests, maybe_shared, known[i], 2 + starts[i], row_flags[i], *pieces[i])

@@ -229,9 +229,12 @@ def _id_digests(part: RowGroups | pd.DataFrame, buckets: int) -> tuple[int, list
     return rows, grouped
 
 
-def repeated_digests(*parts: np.ndarray | Stored) -> np.ndarray:
+def repeated_digests(*parts: np.ndarray | Stored | list[Stored], group: int | None = None) -> np.ndarray:
     """The hashes that occur more than once in these parts (one group of every partition, or where it is
-    stored), sorted."""
+    stored; with `group`, each part is a partition's list of them and group `group` of each is taken),
+    sorted."""
+    if group is not None:
+        parts = tuple(part[group] for part in parts)
     return repeated(np.concatenate([p if isinstance(p, np.ndarray) else load(p)["hash"].to_numpy() for p in parts]))
 
 
