@@ -8,7 +8,8 @@ metadata says it, a CSV is counted in a first pass) and the application ids that
 anywhere in the input (found from hashes the partitions give, then marked on their rows). The client writes
 every output file, so workers need to read the input but never to write into the output folder: workers that
 can write into a staging folder of the client's machine (a local cluster's) leave their output files there for
-it, others send the bytes. See docs/large-data.md."""
+it and hand their partitions from stage to stage through it (dask_exchange); others send the bytes and hand the
+partitions on in Dask's memory. See docs/large-data.md."""
 
 from __future__ import annotations
 
@@ -188,7 +189,8 @@ def _submit(
     found from 64-bit hashes: the repeated ones (`maybe_shared`, when a first pass found them: a CSV; else the
     input partitions give the hashes) are told apart as text among each partition's rows (ids_with_digests), and
     their rows marked afterwards (row_part, overlap_part). `staging`: a folder the workers write their output
-    files into (output_files), else they send the bytes."""
+    files into (output_files) and hand the pieces, hash groups and flags on through (dask_exchange), else they
+    send the bytes and hand them on in Dask's memory."""
     check_documents = contract_load_report("", "", None, 0, found.columns, []).documents_checked
     n_in = len(starts) - 1
     n_person = partitions or max(1, math.ceil(starts[-1] / ROWS_PER_PARTITION))

@@ -1,6 +1,6 @@
 """The Dask engine's input: partitions of raw cells read as the pandas engine reads them, and what is global about
 them: where each partition starts in the file (a CSV's partitions counted in a first pass) and the application
-ids several rows use (from 64-bit hashes grouped across partitions, the repeated ones read again as text)."""
+ids several rows use (from 64-bit hashes grouped across partitions, the repeated ones told apart as text)."""
 
 from __future__ import annotations
 
