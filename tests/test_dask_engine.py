@@ -457,3 +457,39 @@ def test_id_hashes_fall_in_the_same_group_in_every_partition():
     for b in range(7):
         assert set(other[b]) <= set(groups[b])
     assert sorted(np.concatenate(groups)) == sorted(text_digests(ids)[0][:2_000])
+
+
+def test_a_full_disk_for_the_staging_files_is_one_line_and_leaves_nothing(applications, tmp_path):
+    """A disk that fills while the workers hand their partitions on (the staging folder is in TMPDIR): the command
+    prints one line saying where room is wanted and exits 2, with no worker traceback on stderr, no output folder
+    and no staging folder left. (The command runs in a process of its own whose workers' store fails: its local
+    cluster is forked after the patch.)"""
+    import subprocess
+
+    if dask_engine._start_method() != "fork":
+        pytest.skip("spawned workers do not take the patch")
+    frame, _ = applications
+    path = tmp_path / "a.parquet"
+    frame.head(3000).to_parquet(path, index=False)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    script = (
+        "import errno, sys\n"
+        "from analysis.engines import dask_parts\n"
+        "def full(frames, target):\n"
+        "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
+        "dask_parts.store = full\n"
+        "from analysis.__main__ import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    command = [sys.executable, "-c", script, "flag", str(path), "--out", str(tmp_path / "out"), "--engine", "dask"]
+    env = {k: v for k, v in os.environ.items() if k != "ANALYSIS_DEBUG"} | {"TMPDIR": str(temp)}
+
+    run = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=120)
+
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TMPDIR" in lines[0] and str(temp) in lines[0]
+    assert "Traceback" not in run.stderr and "Compute Failed" not in run.stderr
+    assert not (tmp_path / "out").exists()
+    assert not list(temp.glob("analysis-flags-*"))

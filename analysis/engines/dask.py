@@ -17,6 +17,7 @@ import contextlib
 import importlib.util
 import logging
 import math
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from .._fast.memory import use_worker_pool
 from ..cases import CaseNumbers
 from ..contract import FLAGS, FileFacts, LoadError, LoadReport
 from ..contract import load_report as contract_load_report
-from .dask_exchange import Stored, flags_file, pieces_file
+from .dask_exchange import Stored, disk_room, flags_file, pieces_file
 from .dask_input import (
     ROWS_PER_PARTITION,
     Input,
@@ -104,7 +105,8 @@ def _connect(scheduler: str | None, worker_memory: str | None = None) -> Iterato
                 n_workers=LOCAL_WORKERS,
                 threads_per_worker=1,
                 dashboard_address=":0",
-                silence_logs=logging.ERROR,
+                # a task's failure reaches the command, which says it in one line: not the worker's traceback too
+                silence_logs=logging.ERROR if os.environ.get("ANALYSIS_DEBUG") else logging.CRITICAL,
                 memory_limit=worker_memory or "auto",
             ) as cluster,
             Client(cluster) as client,
@@ -351,7 +353,7 @@ def flag_with_dask(
                 starts, maybe_shared = starts_of(found.lengths), None
             else:
                 starts, maybe_shared = first_pass(_compute, client, found, show)
-            with readable(found), tempfile.TemporaryDirectory(prefix="analysis-flags-") as staging:
+            with readable(found), tempfile.TemporaryDirectory(prefix="analysis-flags-") as staging, disk_room(staging):
                 seen = staging_seen(client, staging)
                 work = _submit(client, found, starts, maybe_shared, partitions, staging if seen else None)
                 _show(work.outputs, show)

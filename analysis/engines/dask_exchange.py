@@ -6,6 +6,9 @@ them to the other worker through a socket (analysis.engines.dask; docs/large-dat
 
 from __future__ import annotations
 
+import contextlib
+import errno
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +66,20 @@ def load(frame: Stored | pd.DataFrame, columns: list[str] | None = None) -> pd.D
         return frame if columns is None else frame[columns]
     batch = pa.ipc.open_file(pa.memory_map(frame.path)).get_batch(frame.index)
     return (batch if columns is None else batch.select(columns)).to_pandas(types_mapper=_str_type)
+
+
+@contextlib.contextmanager
+def disk_room(folder: str) -> Iterator[None]:
+    """A full disk met while the run hands its partitions on through `folder` or writes its output, as the one
+    line the command prints for an OSError, saying where the room is wanted."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        where = Path(folder).parent
+        raise OSError(
+            errno.ENOSPC,
+            f"no space left on a disk: for the Dask engine's staging files in {where} (point TMPDIR at a folder on a "
+            "disk with room) or for the output",
+        ) from None
