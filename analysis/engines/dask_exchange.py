@@ -41,18 +41,25 @@ def flags_file(folder: str, part: int) -> str:
     return f"{folder}/flags-{part:05d}.arrow"
 
 
-def store(frames: list[pd.DataFrame], path: str) -> None:
-    """`frames` (the same columns) as record batches 0, 1, ... of one Arrow IPC file at `path`, whole or not at
-    all (a task run again replaces it): Stored(path, i) is frames[i]."""
-    tables = [pa.Table.from_pandas(frame, preserve_index=False) for frame in frames]
-    schema = tables[0].schema.remove_metadata()  # (no pandas index: a frame comes back with a RangeIndex)
+@contextlib.contextmanager
+def whole(path: str | Path) -> Iterator[Path]:
+    """Where to write the file `path` so that it is there whole or not at all (a task run again replaces it):
+    a `.partial` name beside it, renamed once written."""
     target = Path(path)
     partial = target.with_name(f"{target.name}.partial")
-    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+    yield partial
+    partial.replace(target)
+
+
+def store(frames: list[pd.DataFrame], path: str) -> None:
+    """`frames` (the same columns) as record batches 0, 1, ... of one Arrow IPC file at `path` (whole): Stored(path,
+    i) is frames[i]."""
+    tables = [pa.Table.from_pandas(frame, preserve_index=False) for frame in frames]
+    schema = tables[0].schema.remove_metadata()  # (no pandas index: a frame comes back with a RangeIndex)
+    with whole(path) as partial, pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
         for table in tables:
             columns = [column.combine_chunks() for column in table.cast(schema).columns]
             writer.write_batch(pa.record_batch(columns, schema=schema))
-    partial.replace(target)
 
 
 def _str_type(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:

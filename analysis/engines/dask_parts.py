@@ -28,7 +28,7 @@ from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
 from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
-from .dask_exchange import Stored, flags_file, hashes_file, load, pieces_file, store
+from .dask_exchange import Stored, flags_file, hashes_file, load, pieces_file, store, whole
 from .dask_input import in_groups, raw_frames
 
 SHARD = "_shard"
@@ -315,9 +315,8 @@ def output_files(
 
 
 def _staged(folder: str, name: str, content: bytes | memoryview) -> str:
-    """`content` as the file `name` in `folder`, whole or not at all (a task run again replaces it); its path."""
+    """`content` as the file `name` in `folder` (whole: dask_exchange.whole); its path."""
     path = Path(folder) / name
-    partial = path.with_name(f"{name}.partial")
-    partial.write_bytes(content)
-    partial.replace(path)
+    with whole(path) as partial:
+        partial.write_bytes(content)
     return str(path)
