@@ -1,5 +1,6 @@
 """The speed helpers of analysis._fast, each against the plain pandas, numpy or Python it replaces."""
 
+import io
 import sys
 
 import numpy as np
@@ -16,6 +17,7 @@ from analysis._fast.csv import write_csv
 from analysis._fast.hashing import duplicated_mask
 from analysis._fast.sets import count_distinct, isin_small, maybe_repeated, repeated, unique_sorted
 from analysis._fast.sorting import argsort_stable, grouped
+from analysis._fast.writes import write_all
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=list("ab eE1\t中　"), max_size=5)), max_size=30)
 # Text an analyst's export can hold: separators, quotes, line breaks, a lone CR, CJK, nothing at all.
@@ -279,6 +281,30 @@ def test_write_csv_with_a_byte_order_mark_reads_back_unchanged(tmp_path):
     assert pd.read_csv(tmp_path / "f.csv").columns[0] == "application_id"  # pandas' default reader drops it too
     with pytest.raises(ValueError, match="UTF-8 only"):
         write_csv(frame, tmp_path / "g.csv", encoding="gb18030")
+
+
+class _Calls(io.BytesIO):
+    """A binary file that remembers the size of every write."""
+
+    def __init__(self):
+        super().__init__()
+        self.sizes = []
+
+    def write(self, data):
+        self.sizes.append(len(memoryview(data).cast("B")))
+        return super().write(data)
+
+
+@pytest.mark.parametrize("size", [0, 1, 6, 7, 8, 14, 15, 100])
+def test_write_all_is_one_write_in_pieces(monkeypatch, size):
+    data = bytes(range(size))
+    monkeypatch.setattr("analysis._fast.writes.WRITE_PIECE", 7)
+    ours, plain = _Calls(), io.BytesIO()
+    write_all(ours, memoryview(data))
+    plain.write(data)
+    assert ours.getvalue() == plain.getvalue() == data
+    assert sum(ours.sizes) == size and all(0 < n <= 7 for n in ours.sizes)
+    assert len(ours.sizes) == -(-size // 7)  # (as few calls as the pieces allow)
 
 
 @pytest.mark.parametrize("size", [1, 3, 1000])

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .. import export
 from .._fast.csv import header_line
+from .._fast.writes import write_all
 
 COPY_BLOCK = 16 << 20  # bytes copied at a time where the kernel cannot copy a staged file
 
@@ -41,8 +42,9 @@ def write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: Pa
                 continue
             target = parts_dir / f"part-{written:05d}.parquet"
             if isinstance(parquet, bytes):
-                target.write_bytes(parquet)
-                fh.write(lines)
+                with target.open("wb", buffering=0) as part_file:
+                    write_all(part_file, parquet)
+                write_all(fh, lines)
             else:
                 shutil.move(parquet, target)
                 _append_file(fh, Path(lines))

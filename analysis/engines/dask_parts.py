@@ -22,6 +22,7 @@ from .._fast.csv import rows_bytes
 from .._fast.hashing import text_digests
 from .._fast.sets import count_distinct, isin_small
 from .._fast.sorting import grouped
+from .._fast.writes import write_all
 from ..cases import CaseNumbers
 from ..contract import FLAG_COLUMNS, FLAGS, UNUSABLE_FLAGS, FileFacts
 from ..ids import OTHER_IDS, assign_other_ids
@@ -317,6 +318,6 @@ def output_files(
 def _staged(folder: str, name: str, content: bytes | memoryview) -> str:
     """`content` as the file `name` in `folder` (whole: dask_exchange.whole); its path."""
     path = Path(folder) / name
-    with whole(path) as partial:
-        partial.write_bytes(content)
+    with whole(path) as partial, partial.open("wb", buffering=0) as fh:
+        write_all(fh, content)
     return str(path)
