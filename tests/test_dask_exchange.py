@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analysis._fast.arrow import STR
-from analysis.engines.dask_exchange import Stored, flags_file, load, pieces_file, store
+from analysis._fast.arrow import STR, arrow_of
+from analysis.engines.dask_exchange import Stored, flags_file, load, load_joined, pieces_file, store
 
 
 def _frame(rows: int, start: int) -> pd.DataFrame:
@@ -57,3 +57,25 @@ def test_storing_again_replaces_the_file_whole(tmp_path):
 
     assert load(Stored(path, 0))["_shard"].tolist() == [50]
     assert pa.ipc.open_file(pa.memory_map(path)).num_record_batches == 1
+
+
+def test_frames_joined_are_pandas_concat_with_text_in_one_chunk(tmp_path):
+    """load_joined: stored, pandas and Arrow frames one after the other, as pd.concat joins them (a new
+    RangeIndex); a column some lack (other_key) missing in their rows; each text column one Arrow chunk."""
+    path = pieces_file(str(tmp_path), 0)
+    stored = [_frame(4, 0), _frame(0, 10)]
+    store(stored, path)
+    with_key = _frame(2, 30).assign(other_key=pd.array(["HK:1", None], dtype="str"))
+    arrow = pa.Table.from_pandas(_frame(3, 40), preserve_index=False)
+    store([arrow], flags_file(str(tmp_path), 1))  # (store takes Arrow tables too)
+
+    back = load_joined([Stored(path, 0), Stored(path, 1), with_key, arrow, Stored(flags_file(str(tmp_path), 1), 0)])
+
+    expected = pd.concat(
+        [frame.reset_index(drop=True) for frame in [*stored, with_key, _frame(3, 40), _frame(3, 40)]],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(back, expected[back.columns])
+    assert sorted(back.columns) == sorted(expected.columns)
+    assert back["other_key"].isna().tolist() == [True] * 4 + [False, True] + [True] * 6
+    assert all(arrow_of(back[c]).num_chunks == 1 for c in ["application_id", "other_key"])

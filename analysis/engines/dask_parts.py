@@ -29,7 +29,7 @@ from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
 from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
-from .dask_exchange import Stored, flags_file, hashes_file, load, pieces_file, store, whole
+from .dask_exchange import Stored, flags_file, hashes_file, load, load_joined, pieces_file, store, whole
 from .dask_input import in_groups, raw_frames
 
 SHARD = "_shard"
@@ -59,13 +59,13 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return seconds.view("datetime64[s]")
 
 
-def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.DataFrame]:
-    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row, in
-    `buckets` pieces by shard key: every application of a person is in the same piece number of every input
-    partition. The shard key is the person number, or a hash of the key where it is not an 18-character number
-    (those keep their text in other_key and are numbered again per person partition); dates are days, the
-    province its code. The rows are taken once, in piece order, and each piece is a slice of them: Dask sends
-    a slice's own rows only (pandas and numpy serialize slices compactly)."""
+def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> tuple[pa.Table, np.ndarray]:
+    """What the overlap rules read of the rows at `at` (matching.for_rules' frame), about 40 bytes a row, ordered
+    by piece: (the rows, where each of the `buckets` pieces starts and the last ends). Every application of a
+    person is in the same piece number of every input partition. The shard key is the person number, or a hash
+    of the key where it is not an 18-character number (those keep their text in other_key and are numbered again
+    per person partition); dates are days, the province its code. Arrow columns: the pieces are stored as Arrow
+    (dask_exchange) without a pandas frame on the way."""
     shard = records["person_id"].to_numpy()[at]
     other = shard >= OTHER_IDS
     if other.any():
@@ -73,27 +73,26 @@ def _pieces(records: pd.DataFrame, at: np.ndarray, buckets: int) -> list[pd.Data
         shard[other] = pd.util.hash_pandas_object(keys, index=False).to_numpy().view(np.int64)
     order, bounds = grouped(shard.view(np.uint64) % np.uint64(buckets), buckets)
     where = at[order]
-    ordered = pd.DataFrame(
+    ordered = pa.table(
         {
             SHARD: shard[order],
-            **({"other_key": take(records["other_key"], where).array} if other.any() else {}),
-            "application_id": take(records["application_id"], where).array,
+            **({"other_key": arrow_of(take(records["other_key"], where))} if other.any() else {}),
+            "application_id": arrow_of(take(records["application_id"], where)),
             "row": records["row"].to_numpy()[where],
             "applied_on": _days(records["applied_on"], where),
             "cancelled_on": _days(records["cancelled_on"], where),
             "province": records["province_code"].cat.codes.to_numpy()[where],  # int8 codes of CODE_CATEGORIES
-        },
-        copy=False,
+        }
     )
-    return [ordered.iloc[bounds[b] : bounds[b + 1]] for b in range(buckets)]
+    return ordered, bounds
 
 
-def _alike(pieces: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """Pieces to join, each with an other_key column when one has it (_pieces leaves it out where every key is an
-    18-character number: 8 bytes a row held and sent for nothing; columns are joined by name)."""
-    if all("other_key" not in piece.columns for piece in pieces):
-        return pieces
-    return [p if "other_key" in p.columns else p.assign(other_key=null_text(p.index)) for p in pieces]
+def _piece(slices: list[tuple[pa.Table, np.ndarray]], b: int) -> pa.Table:
+    """Piece `b` of a partition's slices (_pieces), joined: every column one chunk, an other_key column when a
+    slice has one (missing in the others' rows; _pieces leaves it out where every key is an 18-character number:
+    8 bytes a row held and stored for nothing)."""
+    taken = [table.slice(bounds[b], bounds[b + 1] - bounds[b]) for table, bounds in slices]
+    return pa.concat_tables(taken, promote_options="default").combine_chunks()
 
 
 def input_part(
@@ -125,7 +124,7 @@ def input_part(
         at = np.flatnonzero((records["record_problem"].isna() & records["id_problem"].isna()).to_numpy())
         usable.append(_pieces(records, at, buckets))
         del records
-    pieces = [joined(_alike([slices[b] for slices in usable])) for b in range(buckets)]
+    pieces = [_piece(usable, b) for b in range(buckets)]
     del usable
     if folder is not None:  # (a local cluster: into the staging folder, Stored(pieces_file(folder, name), b))
         store(pieces, pieces_file(folder, name))
@@ -235,7 +234,7 @@ def overlap_part(
     invalid_record flag mark_shared_ids would have given them and take no part in the overlap rules."""
     # in file order, as the pandas path has them: the pieces come in input-partition order, and each keeps its
     # partition's order (_pieces sorts stably)
-    part = joined(_alike([load(piece) for piece in pieces]))
+    part = load_joined(list(pieces))
     del pieces
     if "other_key" in part.columns:  # input partitions numbered their `<id_type>:<number>` keys each: number
         other_key = part["other_key"]  # them over this partition's
@@ -282,7 +281,7 @@ def output_part(row_flags: pd.DataFrame, case_keys: CaseNumbers, *overlaps: pd.D
     """One input partition's flags.csv rows: its row flags and overlap flags ordered by row, then flag
     (rules.flag_applications' order), with case numbers over the whole input (`case_keys`: the cases of every
     partition)."""
-    return export.flags_for_csv(_in_order(joined([row_flags, *[load(o) for o in overlaps]])), case_keys)
+    return export.flags_for_csv(_in_order(load_joined([row_flags, *overlaps])), case_keys)
 
 
 def output_files(
