@@ -7,7 +7,16 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis._fast.arrow import STR, arrow_of
-from analysis.engines.dask_exchange import Stored, flags_file, load, load_joined, pieces_file, store
+from analysis.engines.dask_exchange import (
+    Stored,
+    column,
+    flags_file,
+    hashes_file,
+    load,
+    load_joined,
+    pieces_file,
+    store,
+)
 
 
 def _frame(rows: int, start: int) -> pd.DataFrame:
@@ -79,3 +88,14 @@ def test_frames_joined_are_pandas_concat_with_text_in_one_chunk(tmp_path):
     assert sorted(back.columns) == sorted(expected.columns)
     assert back["other_key"].isna().tolist() == [True] * 4 + [False, True] + [True] * 6
     assert all(arrow_of(back[c]).num_chunks == 1 for c in ["application_id", "other_key"])
+
+
+def test_a_column_of_numbers_comes_back_as_numpy(tmp_path):
+    path = hashes_file(str(tmp_path), 0)
+    groups = [np.array([3, 9, 2**64 - 1], dtype=np.uint64), np.zeros(0, dtype=np.uint64)]
+    store([pd.DataFrame({"hash": group}) for group in groups], path)
+
+    for i, group in enumerate(groups):
+        back = column(Stored(path, i), "hash")
+        assert back.dtype == np.uint64 and back.tolist() == group.tolist()
+    assert column(pd.DataFrame({"hash": groups[0]}), "hash").tolist() == groups[0].tolist()

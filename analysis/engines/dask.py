@@ -62,6 +62,7 @@ from .dask_parts import (
 )
 
 LOCAL_WORKERS = 2
+HASHES_PER_GROUP = 1_000_000  # application id hashes sorted by one task of the shared-id step (8 MB)
 CONNECT_TIMEOUT = "15s"
 SETTINGS = {
     "dataframe.convert-string": False,  # text as the pandas path holds it
@@ -196,7 +197,10 @@ def _submit(
     check_documents = contract_load_report("", "", None, 0, found.columns, []).documents_checked
     n_in = len(starts) - 1
     n_person = partitions or max(1, math.ceil(starts[-1] / ROWS_PER_PARTITION))
-    id_buckets = n_in if maybe_shared is None else 0
+    workers = sorted(client.scheduler_info()["workers"])
+    # groups of hashes, each a task of repeated_digests reading a batch of every input partition: every worker
+    # busy, each task about HASHES_PER_GROUP hashes (sorting 5M took a worker 0.13-0.18 s, 1M 9-13 ms)
+    id_buckets = max(len(workers), math.ceil(starts[-1] / HASHES_PER_GROUP)) if maybe_shared is None else 0
     parts = found.parts()
     if found.csv is not None:  # (a CSV's blocks are delayed reads)
         parts = client.compute(parts)
@@ -239,7 +243,6 @@ def _submit(
         for i in range(n_in)
     ]
     shared = client.submit(shared_counts, *ids)
-    workers = sorted(client.scheduler_info()["workers"])
     rows_of = client.map(row_part, row_flags, [shared] * n_in)
     firsts = np.asarray(starts[:-1], dtype=np.int64) + 2
     overlaps = [

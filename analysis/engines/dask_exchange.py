@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -80,6 +81,14 @@ def load(frame: Stored | pd.DataFrame | pa.Table, columns: list[str] | None = No
         return frame if columns is None else frame[columns]
     table = _table(frame)
     return (table if columns is None else table.select(columns)).to_pandas(types_mapper=_str_type)
+
+
+def column(frame: Stored | pd.DataFrame | pa.Table, name: str) -> np.ndarray:
+    """A column of numbers of the frame as numpy (of a Stored one, on the mapped file: a pandas frame made of it
+    first took 0.85 ms of a 1 ms load, and the shared-id step loads a batch of every input partition per task)."""
+    if isinstance(frame, pd.DataFrame):
+        return frame[name].to_numpy()
+    return _table(frame).column(name).to_numpy()
 
 
 def load_joined(frames: list[Stored | pd.DataFrame | pa.Table]) -> pd.DataFrame:

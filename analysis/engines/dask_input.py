@@ -23,7 +23,7 @@ from .._fast.sets import repeated
 from ..contract import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, LoadError
 from ..read import map_headers, parquet_frame, parquet_problem, parquet_schema, sniff_encoding
 from ..values import as_text
-from .dask_exchange import Stored, load
+from .dask_exchange import Stored, column
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -235,7 +235,7 @@ def repeated_digests(*parts: np.ndarray | Stored | list[Stored], group: int | No
     sorted."""
     if group is not None:
         parts = tuple(part[group] for part in parts)
-    return repeated(np.concatenate([p if isinstance(p, np.ndarray) else load(p)["hash"].to_numpy() for p in parts]))
+    return repeated(np.concatenate([p if isinstance(p, np.ndarray) else column(p, "hash") for p in parts]))
 
 
 def candidates(*repeats: np.ndarray) -> np.ndarray:
