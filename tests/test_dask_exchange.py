@@ -9,10 +9,10 @@ import pyarrow as pa
 from analysis._fast.arrow import STR, arrow_of
 from analysis.engines.dask_exchange import (
     Stored,
+    arrow_table,
     column,
     flags_file,
     hashes_file,
-    load,
     load_joined,
     pieces_file,
     store,
@@ -44,18 +44,25 @@ def test_frames_come_back_as_they_were_stored_each_by_its_number(tmp_path):
 
     assert path.endswith("pieces-00003.arrow") and not list(tmp_path.glob("*.partial"))
     for i, frame in enumerate(frames):
-        back = load(Stored(path, i))
+        back = load_joined([Stored(path, i)])
         assert back.dtypes.tolist() == [np.dtype("int64"), STR, np.dtype("int32"), np.dtype("int8")]
         assert list(back.index) == list(range(len(frame)))
         pd.testing.assert_frame_equal(back, frame.reset_index(drop=True))
-    assert load(Stored(path, 0))["application_id"].isna().tolist() == [True, False, False, True]
-    assert list(load(Stored(path, 2), ["application_id"]).columns) == ["application_id"]
+    assert load_joined([Stored(path, 0)])["application_id"].isna().tolist() == [True, False, False, True]
 
 
-def test_a_frame_handed_in_memory_is_taken_as_it_is(tmp_path):
+def test_a_frame_handed_in_memory_is_an_arrow_table_as_a_stored_one_is(tmp_path):
+    """Pieces and flags are handed in memory where the workers cannot share a folder: pandas or Arrow, each is
+    the same Arrow table a stored copy maps."""
     frame = _frame(3, 0)
-    assert load(frame) is frame
-    assert load(frame, ["province"]).columns.tolist() == ["province"]
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    path = flags_file(str(tmp_path), 2)
+    store([frame], path)
+
+    stored = arrow_table(Stored(path, 0))
+    assert arrow_table(table) is table
+    assert arrow_table(frame).equals(table)
+    assert stored.equals(table.replace_schema_metadata(None))
 
 
 def test_storing_again_replaces_the_file_whole(tmp_path):
@@ -64,7 +71,7 @@ def test_storing_again_replaces_the_file_whole(tmp_path):
     store([_frame(4, 0), _frame(2, 4)], path)
     store([_frame(1, 50)], path)
 
-    assert load(Stored(path, 0))["_shard"].tolist() == [50]
+    assert column(Stored(path, 0), "_shard").tolist() == [50]
     assert pa.ipc.open_file(pa.memory_map(path)).num_record_batches == 1
 
 

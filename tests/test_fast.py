@@ -217,11 +217,13 @@ def test_sorted_set_helpers_are_numpys_unique_and_isin(values, other):
     assert isin_small(both, np.unique(other)).tolist() == np.isin(both, other).tolist()
 
 
-def test_isin_small_on_many_values_with_colliding_slots():
-    """Many values, a few thousand members: the bitmap only rules values out, the binary search decides."""
+@pytest.mark.parametrize("every", [97, 3])
+def test_isin_small_on_many_values_with_colliding_slots(every):
+    """Many values, a few thousand members or tens of thousands (a bitmap sized to them): the bitmap only rules
+    values out, the binary search decides."""
     rng = np.random.default_rng(1)
     values = rng.integers(0, 10**17, size=200_000, dtype=np.int64).astype(np.uint64)
-    chosen = np.unique(values[::97])
+    chosen = np.unique(values[::every])
     np.testing.assert_array_equal(isin_small(values, chosen), np.isin(values, chosen))
 
 

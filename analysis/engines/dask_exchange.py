@@ -55,7 +55,7 @@ def whole(path: str | Path) -> Iterator[Path]:
 def store(frames: list[pd.DataFrame | pa.Table], path: str) -> None:
     """`frames` (the same columns; pandas or Arrow) as record batches 0, 1, ... of one Arrow IPC file at `path`
     (whole): Stored(path, i) is frames[i]."""
-    tables = [_table(frame) for frame in frames]
+    tables = [arrow_table(frame) for frame in frames]
     schema = tables[0].schema.remove_metadata()  # (no pandas index: a frame comes back with a RangeIndex)
     with whole(path) as partial, pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
         for table in tables:
@@ -67,20 +67,11 @@ def _str_type(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | Non
     return STR if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) else None
 
 
-def _table(frame: Stored | pd.DataFrame | pa.Table) -> pa.Table:
+def arrow_table(frame: Stored | pd.DataFrame | pa.Table) -> pa.Table:
     """The frame as an Arrow table (a Stored one mapped from its file, not copied)."""
     if isinstance(frame, Stored):
         return pa.Table.from_batches([pa.ipc.open_file(pa.memory_map(frame.path)).get_batch(frame.index)])
     return frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-
-
-def load(frame: Stored | pd.DataFrame | pa.Table, columns: list[str] | None = None) -> pd.DataFrame:
-    """The frame a Stored refers to (text as pandas' "str" on the mapped file, not copied), an Arrow table as
-    pandas, or a frame as it is; only `columns` of it when given."""
-    if isinstance(frame, pd.DataFrame):
-        return frame if columns is None else frame[columns]
-    table = _table(frame)
-    return (table if columns is None else table.select(columns)).to_pandas(types_mapper=_str_type)
 
 
 def column(frame: Stored | pd.DataFrame | pa.Table, name: str) -> np.ndarray:
@@ -88,7 +79,7 @@ def column(frame: Stored | pd.DataFrame | pa.Table, name: str) -> np.ndarray:
     first took 0.85 ms of a 1 ms load, and the shared-id step loads a batch of every input partition per task)."""
     if isinstance(frame, pd.DataFrame):
         return frame[name].to_numpy()
-    return _table(frame).column(name).to_numpy()
+    return arrow_table(frame).column(name).to_numpy()
 
 
 def load_joined(frames: list[Stored | pd.DataFrame | pa.Table]) -> pd.DataFrame:
@@ -96,7 +87,7 @@ def load_joined(frames: list[Stored | pd.DataFrame | pa.Table]) -> pd.DataFrame:
     `_fast.arrow.joined` joins them; a column that some of them lack is missing in their rows. Joined by Arrow,
     then made one frame: a frame made of each and joined by pandas took twice as long (a person partition's ten
     pieces 18 -> 12 ms, an input partition's flags 16 -> 7 ms)."""
-    table = pa.concat_tables([_table(frame) for frame in frames], promote_options="default")
+    table = pa.concat_tables([arrow_table(frame) for frame in frames], promote_options="default")
     # text in one chunk (a take per chunk is slow); numbers left in theirs: pandas copies them into its own
     # arrays from the mapped files (joined by Arrow first, they were held twice: 40 MiB more at the peak)
     columns = [column.combine_chunks() if _str_type(column.type) else column for column in table.columns]
