@@ -346,6 +346,12 @@ def test_day_text_of_ordinary_days():
     assert arrow.day_text(days).to_pylist() == ["2024-02-29", None, "1900-01-01", "9999-12-31", "2000-10-09"]
 
 
+def test_day_text_of_every_day_of_the_table_is_numpys():
+    """The table day_text looks days up in (1900-2199), built from digits, is numpy's text of each day."""
+    every = np.arange("1900-01-01", "2200-01-01", dtype="datetime64[D]")
+    assert arrow.day_text(every).to_numpy(zero_copy_only=False).tolist() == np.datetime_as_string(every).tolist()
+
+
 def test_null_text_is_all_missing_and_holds_no_memory_per_row():
     """An empty text column of five million rows: missing everywhere, "str" like the plain form, and slices of one
     shared array (pa.nulls would hold 40 MB of offsets)."""
