@@ -133,7 +133,7 @@ def input_part(
     del ids
     digests: list = in_groups(digest[present], id_buckets) if id_buckets else []
     if folder is not None and digests:  # (read by repeated_digests from the file: no bytes to send)
-        store([pd.DataFrame({"hash": group}) for group in digests], hashes_file(folder, name))
+        store([pa.table({"hash": group}) for group in digests], hashes_file(folder, name))
         digests = [Stored(hashes_file(folder, name), b) for b in range(id_buckets)]
     return joined(flags), pieces, facts, digests, (digest, present)
 
