@@ -104,7 +104,7 @@ def input_part(
     id_buckets: int,
     folder: str | None = None,
     name: int = 0,
-) -> tuple[pd.DataFrame, list[pd.DataFrame], FileFacts, list[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+) -> tuple[pd.DataFrame, list[pa.Table], FileFacts, list[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """One input partition (Input.parts) normalized once, SLICE_ROWS at a time: (its row flags; the overlap rules'
     columns of its usable rows in `buckets` pieces by person; its facts; the hashes of its application ids in
     `id_buckets` groups, dask_input.in_groups, none when id_buckets is 0; the hash of each row's application id
@@ -143,7 +143,7 @@ def ids_with_digests(
     known: tuple[np.ndarray, np.ndarray],
     first_row: int,
     row_flags: pd.DataFrame,
-    *pieces: pd.DataFrame | Stored,
+    *pieces: pa.Table | Stored,
 ) -> pd.Series:
     """The application ids of an input partition whose hash is one of `digests` (dask_input.candidates), one per
     row: `known` is the hash of each of its rows' ids and whether it has one (input_part's, in row order from
@@ -225,7 +225,7 @@ def _tally(flags: pd.DataFrame) -> tuple[dict, CaseNumbers]:
 
 
 def overlap_part(
-    firsts: np.ndarray, shared: pd.Series, *pieces: pd.DataFrame | Stored, folder: str | None = None, name: int = 0
+    firsts: np.ndarray, shared: pd.Series, *pieces: pa.Table | Stored, folder: str | None = None, name: int = 0
 ) -> tuple[list[pd.DataFrame], dict, CaseNumbers]:
     """rules.overlap_flags on one person partition (its piece of every input partition): (its flags split by the
     input partition their row is in, `firsts` being each one's first file row; their _tally). With a staging
