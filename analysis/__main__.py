@@ -42,7 +42,7 @@ def _step(text: str, show: bool) -> None:
 def _flag(args: argparse.Namespace) -> int:
     from ._fast.memory import release_memory, use_memory_settings_for_large_runs
     from .contract import FLAGS, LoadError
-    from .export import write_outputs
+    from .export import whole, write_outputs, written_whole
     from .load import load_applications
     from .matching import possible_duplicates
     from .rules import flag_loaded
@@ -69,14 +69,16 @@ def _flag(args: argparse.Namespace) -> int:
     if not args.workbook:  # the records are done with: free them before the flags are written
         loaded.frame = None
         release_memory()
-    with _recording(args, loaded.report.rows_read, flags, show) as recorded:  # one transaction with the outputs
+    # one transaction with the outputs, each written whole and moved into --out once all are
+    with _recording(args, loaded.report.rows_read, flags, show) as recorded, written_whole(args.out) as written:
         _step(f"写出 writing flags.csv, possible_duplicates.csv, summary.json ({len(flags):,} flags) …", show)
-        result = write_outputs(args.out, loaded.report, flags, pairs, recorded)
+        result = write_outputs(written, loaded.report, flags, pairs, recorded)
         if args.workbook:
             from .workbook import write_workbook
 
             _step(f"工作簿 writing {args.workbook} …", show)
-            write_workbook(args.workbook, loaded.frame, flags, args.mask_workbook, pairs, recorded)
+            with whole(args.workbook) as book:
+                write_workbook(book, loaded.frame, flags, args.mask_workbook, pairs, recorded)
     print(outcomes.flag_summary(result, FLAGS, args.out))
     if recorded is not None:
         print(outcomes.register_line(recorded, args.register))

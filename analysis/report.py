@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from traitlets.config import Config
 
 from . import config, fonts, province_view, report_pages
 from .contract import LoadError
-from .export import write_outputs
+from .export import write_outputs, written_whole
 from .funds import LedgerError, load_ledger
 from .load import load_applications
 from .matching import possible_duplicates
@@ -179,48 +177,42 @@ def build_report(
     _step(f"检查 flagging {loaded.report.rows_read:,} rows …", show)
     flags = flag_loaded(loaded)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir.parent))
     recorded = None
     names = REPORT_NOTEBOOKS + ([REGISTER_NOTEBOOK] if register else [])
     try:
-        pairs = possible_duplicates(loaded.frame)
-        notebooks = {}
-        with _recording(register, source, loaded.report.rows_read, flags, show) as recorded:
-            summary = write_outputs(stage, loaded.report, flags, pairs, recorded)
-            _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
-            write_workbook(stage / WORKBOOK, loaded.frame, flags, pairs=pairs, recorded=recorded)
-            write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, True, pairs, recorded)
-            with pd.ExcelWriter(stage / HEADLINE) as book:
-                for sheet, table in report_pages.headline_tables(loaded.frame, flags).items():
-                    table.to_excel(book, sheet_name=sheet)
-            for i, name in enumerate(REPORT_NOTEBOOKS, start=1):
-                _step(f"笔记本 notebook {i}/{len(names)}: {name} …", show)
-                parameters = _parameters(name, source, ledger_path, province, (fund_year, province_year))
-                notebooks[f"{name}.html"] = run_notebook(name, stage, parameters)
-        if register:  # notebook 06 reads the register: only once the run is committed
-            _step(f"笔记本 notebook {len(names)}/{len(names)}: {REGISTER_NOTEBOOK} …", show)
-            with _password_in_environment(register) as url:
-                notebooks[f"{REGISTER_NOTEBOOK}.html"] = run_notebook(REGISTER_NOTEBOOK, stage, {"REGISTER": url})
-        pages = [(file, report_pages.notebook_title(nb)) for file, nb in notebooks.items()]
-        bodies = {
-            file: report_pages.with_navigation(render(nb), title, report_pages.navigation(pages, file))
-            for (file, title), nb in zip(pages, notebooks.values(), strict=True)
-        }
-        applied = loaded.frame["applied_on"].dropna()
-        period = (f"{applied.min():%Y-%m-%d}", f"{applied.max():%Y-%m-%d}") if len(applied) else ("—", "—")
-        bodies["index.html"] = report_pages.index_page(summary, pages, FILES, period, f"{date.today():%Y-%m-%d}")
-        style = fonts.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
-        for page, body in bodies.items():
-            (stage / page).write_text(fonts.embed(body, style), encoding="utf-8")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for item in stage.iterdir():
-            os.replace(item, out_dir / item.name)
+        with written_whole(out_dir) as stage:  # every file moved into out_dir only when all of it succeeded
+            pairs = possible_duplicates(loaded.frame)
+            notebooks = {}
+            with _recording(register, source, loaded.report.rows_read, flags, show) as recorded:
+                summary = write_outputs(stage, loaded.report, flags, pairs, recorded)
+                _step(f"工作簿 writing {WORKBOOK} and {MASKED_WORKBOOK} …", show)
+                write_workbook(stage / WORKBOOK, loaded.frame, flags, pairs=pairs, recorded=recorded)
+                write_workbook(stage / MASKED_WORKBOOK, loaded.frame, flags, True, pairs, recorded)
+                with pd.ExcelWriter(stage / HEADLINE) as book:
+                    for sheet, table in report_pages.headline_tables(loaded.frame, flags).items():
+                        table.to_excel(book, sheet_name=sheet)
+                for i, name in enumerate(REPORT_NOTEBOOKS, start=1):
+                    _step(f"笔记本 notebook {i}/{len(names)}: {name} …", show)
+                    parameters = _parameters(name, source, ledger_path, province, (fund_year, province_year))
+                    notebooks[f"{name}.html"] = run_notebook(name, stage, parameters)
+            if register:  # notebook 06 reads the register: only once the run is committed
+                _step(f"笔记本 notebook {len(names)}/{len(names)}: {REGISTER_NOTEBOOK} …", show)
+                with _password_in_environment(register) as url:
+                    notebooks[f"{REGISTER_NOTEBOOK}.html"] = run_notebook(REGISTER_NOTEBOOK, stage, {"REGISTER": url})
+            pages = [(file, report_pages.notebook_title(nb)) for file, nb in notebooks.items()]
+            bodies = {
+                file: report_pages.with_navigation(render(nb), title, report_pages.navigation(pages, file))
+                for (file, title), nb in zip(pages, notebooks.values(), strict=True)
+            }
+            applied = loaded.frame["applied_on"].dropna()
+            period = (f"{applied.min():%Y-%m-%d}", f"{applied.max():%Y-%m-%d}") if len(applied) else ("—", "—")
+            bodies["index.html"] = report_pages.index_page(summary, pages, FILES, period, f"{date.today():%Y-%m-%d}")
+            style = fonts.font_style(list(bodies.values()))  # Chinese text readable without system CJK fonts
+            for page, body in bodies.items():
+                (stage / page).write_text(fonts.embed(body, style), encoding="utf-8")
     except BaseException:
         if recorded is not None and recorded.recorded:
             forget_run(register, recorded.run_id)  # the register as it was: no report, no recorded run
         raise
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     _step(f"完成 done: {out_dir / 'index.html'}", show)
     return out_dir / "index.html"

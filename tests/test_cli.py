@@ -74,6 +74,36 @@ def test_flag_overwrites_previous_outputs(write_records, tmp_path):
     assert len(pd.read_csv(out / "flags.csv")) == 0
 
 
+@pytest.mark.parametrize("engine", ["pandas", "dask"])
+def test_a_run_failing_while_writing_leaves_the_last_outputs_whole(write_records, tmp_path, monkeypatch, engine):
+    """A disk that fills while the outputs are written (here: summary.json, the last): one line, exit 2, and the
+    previous run's files as they were, not a new flags.csv beside an old summary; into a new folder: no folder.
+    Nothing of the run is left beside them (its files are written into a folder beside --out, moved in at the
+    end)."""
+    import errno
+
+    from analysis import export
+
+    out = tmp_path / "out"
+    assert main(["flag", str(write_records(ROWS)), "--out", str(out), "--engine", engine]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert {"flags.csv", "summary.json", "possible_duplicates.csv"} <= set(before)
+
+    def full(folder, result):
+        (Path(folder) / export.SUMMARY_JSON).write_text("{", encoding="utf-8")  # (half written, then the error)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "write_summary", full)
+    one = write_records(ROWS[:1], name="one.csv")
+    for folder in [out, tmp_path / "new"]:
+        code, _, err = run_cli("flag", one, "--out", folder, "--engine", engine)
+        assert code == 2 and err.count("\n") == 1 and "No space left" in err and "Traceback" not in err
+
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", *(p.name for p in tmp_path.glob("*.csv"))])
+
+
 def test_unreadable_input_is_one_line_and_non_zero_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("foo,bar\n1,2\n", encoding="utf-8")

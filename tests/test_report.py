@@ -32,7 +32,7 @@ def test_pages_and_files(report):
     names = {p.name for p in out.iterdir()}
     assert {"index.html", "flags.csv", "summary.json", "cases.xlsx", "cases-masked.xlsx", "headline.xlsx"} <= names
     assert {f"{n}.html" for n in PAGES} <= names
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(".report-")]  # staging removed
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".analysis-")]  # staging removed
 
 
 def test_counts_in_index_match_flags_csv(report):

@@ -348,7 +348,8 @@ def flag_with_dask(
     path = config.resolve_input(input_path)
     source = config.display_path(path)
     out_dir = Path(out_dir)
-    with dask.config.set(SETTINGS):
+    # every output file written into a folder beside out_dir and moved in at the end: a failed run leaves none
+    with dask.config.set(SETTINGS), export.written_whole(out_dir) as written:
         found = read_input(path.resolve(), source)
         with _connect(scheduler, worker_memory) as client:
             # Parquet says where each partition starts; a CSV is read once for it (and for the shared ids)
@@ -369,14 +370,13 @@ def flag_with_dask(
                 result = _totals(report, client.gather(work.counts), work.cases.result())
                 outputs, shared = work.outputs, work.shared
                 del work
-                out_dir.mkdir(parents=True, exist_ok=True)
                 header = output_part(FLAGS_META, CaseNumbers(pa.array([], pa.large_string())))
-                _, flagged = write_flags(client, outputs, header, out_dir, show)
+                _, flagged = write_flags(client, outputs, header, written, show)
             result["rows_flagged"], result["rows_clean"] = flagged, report.rows_read - flagged
             pairs = find_pairs(_compute, client, found, starts, shared, show)
 
-    export.write_pairs(out_dir, pairs)
-    result["possible_duplicates"] = matching.counts(pairs)
-    result = {key: result[key] for key in export.summary(report, FLAGS_META, pairs)}  # the pandas engine's order
-    export.write_summary(out_dir, result)
+        export.write_pairs(written, pairs)
+        result["possible_duplicates"] = matching.counts(pairs)
+        result = {key: result[key] for key in export.summary(report, FLAGS_META, pairs)}  # the pandas engine's order
+        export.write_summary(written, result)
     return result

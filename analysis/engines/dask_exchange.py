@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .._fast.arrow import STR
+from ..export import whole
 
 
 @dataclass(frozen=True)
@@ -40,16 +41,6 @@ def hashes_file(folder: str, part: int) -> str:
 def flags_file(folder: str, part: int) -> str:
     """The file of person partition `part`'s flags (one frame per input partition)."""
     return f"{folder}/flags-{part:05d}.arrow"
-
-
-@contextlib.contextmanager
-def whole(path: str | Path) -> Iterator[Path]:
-    """Where to write the file `path` so that it is there whole or not at all (a task run again replaces it):
-    a `.partial` name beside it, renamed once written."""
-    target = Path(path)
-    partial = target.with_name(f"{target.name}.partial")
-    yield partial
-    partial.replace(target)
 
 
 def store(frames: list[pd.DataFrame | pa.Table], path: str) -> None:

@@ -29,7 +29,7 @@ from ..ids import OTHER_IDS, assign_other_ids
 from ..matching import for_rules
 from ..normalize import normalize, shared_id_problems, shared_rows
 from ..provinces import CODE_CATEGORIES
-from .dask_exchange import Stored, arrow_table, flags_file, hashes_file, load_joined, pieces_file, store, whole
+from .dask_exchange import Stored, arrow_table, flags_file, hashes_file, load_joined, pieces_file, store
 from .dask_input import in_groups, raw_frames
 
 SHARD = "_shard"
@@ -318,6 +318,6 @@ def output_files(
 def _staged(folder: str, name: str, content: bytes | memoryview) -> str:
     """`content` as the file `name` in `folder` (whole: dask_exchange.whole); its path."""
     path = Path(folder) / name
-    with whole(path) as partial, partial.open("wb", buffering=0) as fh:
+    with export.whole(path) as partial, partial.open("wb", buffering=0) as fh:
         write_all(fh, content)
     return str(path)
