@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import matching, privacy, rules
+from ._fast.csv import THREADS as CSV_THREADS
 from ._fast.csv import write_csv
 from ._fast.sets import count_distinct
 from .cases import CaseNumbers, case_ids
@@ -97,7 +98,7 @@ def write_outputs(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # case numbers over all flags, then masking and numbering a piece at a time on the writing threads
-    numbering = CaseNumbers(flags["person_key"])
+    numbering = CaseNumbers.on_threads(flags["person_key"], CSV_THREADS)
     prepare = partial(flags_for_csv, numbering=numbering)
     write_csv(flags, out_dir / FLAGS_CSV, encoding=FLAGS_CSV_ENCODING, prepare=prepare)
     write_pairs(out_dir, pairs)

@@ -141,3 +141,21 @@ def test_numberings_of_parts_merged_number_as_all_keys_at_once():
         merged.numbers(pd.Series(every, dtype="str")).tolist() == whole.numbers(pd.Series(every, dtype="str")).tolist()
     )
     assert merged.numbers(pd.Series(["110105194912310029", "passport:E1234567"], dtype="str")).tolist() == [1, 5]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 20])
+def test_case_numbers_on_threads_are_the_numbering_of_all_keys(threads):
+    """The flag command numbers its cases a share of the keys per thread: the same numbers as one numbering, a
+    share that holds no key or every key of a person included."""
+    from analysis.cases import CaseNumbers
+
+    first = ["32010219700101003X", None, "passport:E1234567", "110105194912310029", "32010219700101003X"]
+    keys = pd.Series(
+        [*first, "hk_macau_permit:H0000001", "110105194912310029", None, "44030419850101001X"], dtype="str"
+    )
+    whole = CaseNumbers(keys)
+
+    shared = CaseNumbers.on_threads(keys, threads)
+
+    assert len(shared) == len(whole) == 5
+    assert shared.numbers(keys).tolist() == whole.numbers(keys).tolist()
