@@ -154,7 +154,7 @@ def ids_with_digests(
     digest, present = known
     hit = isin_small(digest, digests) & present
     unusable = row_flags[row_flags["flag"].isin(UNUSABLE_FLAGS).to_numpy()].drop_duplicates("row")
-    found = [arrow_of(unusable["application_id"][hit[unusable["row"].to_numpy() - first_row]])]
+    found = [arrow_of(unusable["application_id"][hit[unusable["row"].to_numpy() - first_row]]).cast(pa.large_string())]
     for piece in pieces:  # (in Arrow: a pandas frame of each piece took longer than finding its few ids)
         table = arrow_table(piece)
         at = np.flatnonzero(hit[table.column("row").to_numpy() - first_row])
