@@ -122,7 +122,10 @@ def normalize_parquet_in_batches(
         def one(job: tuple[list[int], int]) -> tuple[pd.DataFrame, FileFacts]:
             nonlocal digests
             groups, row = job  # each thread reads through a file object of its own
-            raw = parquet_frame(pq.ParquetFile(path).read_row_groups(groups, columns=list(columns.values())))
+            # decoded on this thread: the other batch's thread keeps the other core busy (Arrow's pool of a thread
+            # per core put four busy threads on two cores; alternated: clean 10M 5.82 -> 5.70 s, messy 6.06 -> 5.98 s)
+            own_file = pq.ParquetFile(path)
+            raw = parquet_frame(own_file.read_row_groups(groups, columns=list(columns.values()), use_threads=False))
             raw = raw.rename(columns={header: column for column, header in columns.items()})
             facts = FileFacts()
             normalized = normalize(raw, "parquet", first_row=row, facts=facts, keys=False).pipe(for_rules)
