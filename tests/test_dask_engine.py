@@ -493,3 +493,4 @@ def test_a_full_disk_for_the_staging_files_is_one_line_and_leaves_nothing(applic
     assert "Traceback" not in run.stderr and "Compute Failed" not in run.stderr
     assert not (tmp_path / "out").exists()
     assert not list(temp.glob("analysis-flags-*"))
+    assert not list(temp.iterdir())  # (nor the workers' folder: Dask's dask-scratch-space before)

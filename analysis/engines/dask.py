@@ -101,7 +101,12 @@ def _connect(scheduler: str | None, worker_memory: str | None = None) -> Iterato
     scheduler at `scheduler`."""
     if scheduler is None:
         with (
-            dask.config.set({"distributed.worker.multiprocessing-method": _start_method()}),
+            # the scheduler's and workers' folders (and what they spill) in one of the run's own, removed at the end:
+            # by default Dask leaves a dask-scratch-space folder in the temporary folder
+            tempfile.TemporaryDirectory(prefix="analysis-dask-") as scratch,
+            dask.config.set(
+                {"distributed.worker.multiprocessing-method": _start_method(), "temporary-directory": scratch}
+            ),
             LocalCluster(
                 n_workers=LOCAL_WORKERS,
                 threads_per_worker=1,
