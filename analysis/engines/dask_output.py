@@ -25,12 +25,11 @@ COPY_BLOCK = 16 << 20  # bytes copied at a time where the kernel cannot copy a s
 
 def write_flags(client: Any, parts: list[Any], header: pd.DataFrame, out_dir: Path, show: bool) -> tuple[int, int]:
     """flags/part-NNNNN.parquet (row ranges, in order) and the same rows as one flags.csv, from the futures of
-    output_files in file order (their bytes, or the files they staged); returns (parts written, rows flagged: a
-    row's flags are all in one part)."""
+    output_files in file order (their bytes, or the files they staged), into `out_dir`: the run's new folder
+    (export.written_whole, which replaces the flags/ folder of an earlier run as a whole); returns (parts
+    written, rows flagged: a row's flags are all in one part)."""
     parts_dir = out_dir / "flags"
     parts_dir.mkdir(parents=True, exist_ok=True)
-    for old in parts_dir.glob("part-*.parquet"):
-        old.unlink()
     written = flagged = 0
     # (unbuffered: staged lines are copied in by the kernel, at the file's own position)
     with (out_dir / export.FLAGS_CSV).open("wb", buffering=0) as fh:

@@ -316,7 +316,7 @@ def output_files(
 
 
 def _staged(folder: str, name: str, content: bytes | memoryview) -> str:
-    """`content` as the file `name` in `folder` (whole: dask_exchange.whole); its path."""
+    """`content` as the file `name` in `folder` (whole: export.whole); its path."""
     path = Path(folder) / name
     with export.whole(path) as partial, partial.open("wb", buffering=0) as fh:
         write_all(fh, content)
